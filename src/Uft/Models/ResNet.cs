@@ -1,0 +1,127 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Uft.Models;
+
+/// <summary>Makes the normalisation layer for a given channel count (BatchNorm2d, or SplitBatchNorm for MoCo on one device).</summary>
+public delegate Module<Tensor, Tensor> NormFactory(long channels);
+
+/// <summary>
+/// ResNet (He et al. 2016) with torchvision's parameter names (<c>conv1</c>, <c>bn1</c>, <c>layer1.0.conv1</c>, ...),
+/// so torchvision and MoCo state dicts load unchanged. <see cref="Module{T,TResult}.forward"/> returns the pooled
+/// feature vector (N, <see cref="FeatureDim"/>); there is no classifier: heads are added by the caller.
+/// Block counts are free so that the 2,2,2,3 ImageNet ResNet of ML.NET's package fits as well.
+/// </summary>
+public sealed class ResNet : Module<Tensor, Tensor>
+{
+    readonly Conv2d conv1;
+    readonly Module<Tensor, Tensor> bn1;
+    readonly Sequential layer1, layer2, layer3, layer4;
+
+    public int FeatureDim { get; }
+
+    public ResNet(string name, bool bottleneck, int[] blocks, NormFactory? norm = null) : base(name)
+    {
+        norm ??= c => BatchNorm2d(c);
+        int expansion = bottleneck ? 4 : 1;
+        conv1 = Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
+        bn1 = norm(64);
+        long inplanes = 64;
+        Sequential Stage(long planes, int count, long stride)
+        {
+            var layers = new List<(string, Module<Tensor, Tensor>)>();
+            for (int i = 0; i < count; i++)
+            {
+                long s = i == 0 ? stride : 1;
+                Module<Tensor, Tensor>? down = null;
+                if (s != 1 || inplanes != planes * expansion)
+                    down = Sequential(("0", Conv2d(inplanes, planes * expansion, 1, stride: s, bias: false)), ("1", norm(planes * expansion)));
+                layers.Add((i.ToString(), bottleneck
+                    ? new Bottleneck(inplanes, planes, s, down, norm)
+                    : new BasicBlock(inplanes, planes, s, down, norm)));
+                inplanes = planes * expansion;
+            }
+            return Sequential(layers);
+        }
+        layer1 = Stage(64, blocks[0], 1);
+        layer2 = Stage(128, blocks[1], 2);
+        layer3 = Stage(256, blocks[2], 2);
+        layer4 = Stage(512, blocks[3], 2);
+        FeatureDim = 512 * expansion;
+        RegisterComponents();
+        foreach (var (pname, p) in named_parameters())
+            if (pname.EndsWith("conv1.weight") || pname.EndsWith("conv2.weight") || pname.EndsWith("conv3.weight") || pname.EndsWith("downsample.0.weight"))
+                init.kaiming_normal_(p, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = functional.relu(bn1.call(conv1.call(x)));
+        h = functional.max_pool2d(h, 3, 2, 1);
+        h = layer4.call(layer3.call(layer2.call(layer1.call(h))));
+        return functional.adaptive_avg_pool2d(h, 1).flatten(1).MoveToOuterDisposeScope();
+    }
+
+    public static ResNet ResNet18(NormFactory? norm = null) => new("resnet18", false, [2, 2, 2, 2], norm);
+    public static ResNet ResNet34(NormFactory? norm = null) => new("resnet34", false, [3, 4, 6, 3], norm);
+    public static ResNet ResNet50(NormFactory? norm = null) => new("resnet50", true, [3, 4, 6, 3], norm);
+    public static ResNet ResNet101(NormFactory? norm = null) => new("resnet101", true, [3, 4, 23, 3], norm);
+
+    sealed class BasicBlock : Module<Tensor, Tensor>
+    {
+        readonly Conv2d conv1, conv2;
+        readonly Module<Tensor, Tensor> bn1, bn2;
+        readonly Module<Tensor, Tensor>? downsample;
+
+        public BasicBlock(long inplanes, long planes, long stride, Module<Tensor, Tensor>? down, NormFactory norm) : base("BasicBlock")
+        {
+            conv1 = Conv2d(inplanes, planes, 3, stride: stride, padding: 1, bias: false);
+            bn1 = norm(planes);
+            conv2 = Conv2d(planes, planes, 3, padding: 1, bias: false);
+            bn2 = norm(planes);
+            downsample = down;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            var h = functional.relu(bn1.call(conv1.call(x)));
+            h = bn2.call(conv2.call(h));
+            var identity = downsample is null ? x : downsample.call(x);
+            return functional.relu(h.add_(identity)).MoveToOuterDisposeScope();
+        }
+    }
+
+    sealed class Bottleneck : Module<Tensor, Tensor>
+    {
+        readonly Conv2d conv1, conv2, conv3;
+        readonly Module<Tensor, Tensor> bn1, bn2, bn3;
+        readonly Module<Tensor, Tensor>? downsample;
+
+        public Bottleneck(long inplanes, long planes, long stride, Module<Tensor, Tensor>? down, NormFactory norm) : base("Bottleneck")
+        {
+            conv1 = Conv2d(inplanes, planes, 1, bias: false);
+            bn1 = norm(planes);
+            conv2 = Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false);
+            bn2 = norm(planes);
+            conv3 = Conv2d(planes, planes * 4, 1, bias: false);
+            bn3 = norm(planes * 4);
+            downsample = down;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            var h = functional.relu(bn1.call(conv1.call(x)));
+            h = functional.relu(bn2.call(conv2.call(h)));
+            h = bn3.call(conv3.call(h));
+            var identity = downsample is null ? x : downsample.call(x);
+            return functional.relu(h.add_(identity)).MoveToOuterDisposeScope();
+        }
+    }
+}
