@@ -49,9 +49,12 @@ public static class ImageDecoder
         var size = new SKSizeI(info.Width, info.Height);
         if (minSide > 0 && codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
         {
-            float scale = Math.Min(1f, (float)minSide / Math.Min(info.Width, info.Height));
-            var scaled = codec.GetScaledDimensions(scale);
-            if (Math.Min(scaled.Width, scaled.Height) >= minSide) size = scaled;
+            // libjpeg scales by n/8: take the smallest that keeps the shorter side at least minSide.
+            for (int n = 1; n < 8; n++)
+            {
+                var scaled = codec.GetScaledDimensions(n / 8f);
+                if (Math.Min(scaled.Width, scaled.Height) >= minSide) { size = scaled; break; }
+            }
         }
         var target = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);
