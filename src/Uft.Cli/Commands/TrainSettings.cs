@@ -1,0 +1,135 @@
+using System.ComponentModel;
+using Spectre.Console.Cli;
+using Uft.Training;
+
+namespace Uft.Cli.Commands;
+
+/// <summary>Options shared by `uft finetune` and `uft pretrain`. Unset options keep the config file's or the preset's value.</summary>
+class TrainSettings : CommandSettings
+{
+    [CommandOption("-c|--config <FILE>")] [Description("JSON config file; options given here override it.")]
+    public string? Config { get; init; }
+    [CommandOption("--name <NAME>")] [Description("Run name: the run is written to <output>/<name>/.")]
+    public string? Name { get; init; }
+    [CommandOption("--output <DIR>")] [Description("Folder for run folders (default runs).")]
+    public string? Output { get; init; }
+    [CommandOption("--resume")] [Description("Continue the run in <output>/<name> from its newest good checkpoint.")]
+    public bool Resume { get; init; }
+    [CommandOption("--target <DIR>")] [Description("Unlabeled target images (any tree of images).")]
+    public string? Target { get; init; }
+    [CommandOption("--backbone <NAME|FILE>")] [Description("Backbone name (uft backbones) or a weights file.")]
+    public string? Backbone { get; init; }
+    [CommandOption("--epochs <N>")] public int? Epochs { get; init; }
+    [CommandOption("--batch-size <N>")] public int? BatchSize { get; init; }
+    [CommandOption("--image-size <PX>")] public int? ImageSize { get; init; }
+    [CommandOption("--lr <LR>")] [Description("Learning rate (default: base lr x batch / 256).")]
+    public double? Lr { get; init; }
+    [CommandOption("--momentum <M>")] public double? Momentum { get; init; }
+    [CommandOption("--weight-decay <WD>")] public double? WeightDecay { get; init; }
+    [CommandOption("--warmup-epochs <N>")] public int? WarmupEpochs { get; init; }
+    [CommandOption("--dim <N>")] [Description("Output dimension of the MLP head (128).")]
+    public int? Dim { get; init; }
+    [CommandOption("--queue-size <K>")] [Description("Negatives queue length (65536, capped at the number of images).")]
+    public int? QueueSize { get; init; }
+    [CommandOption("--key-momentum <M>")] [Description("Momentum of the key encoder (0.999).")]
+    public double? KeyMomentum { get; init; }
+    [CommandOption("--temperature <T>")] [Description("InfoNCE temperature (0.2).")]
+    public double? Temperature { get; init; }
+    [CommandOption("--bn-splits <N>")] [Description("SplitBatchNorm sub-batches (8; 1 = plain BN).")]
+    public int? BnSplits { get; init; }
+    [CommandOption("--seed <N>")] public int? Seed { get; init; }
+    [CommandOption("--workers <N>")] [Description("Loader threads (0 = automatic).")]
+    public int? Workers { get; init; }
+    [CommandOption("--checkpoint-every <N>")] [Description("Keep a checkpoint every N epochs besides the last (10).")]
+    public int? CheckpointEvery { get; init; }
+    [CommandOption("--monitor-train <DIR>")] [Description("Labelled folder: kNN monitor memory bank.")]
+    public string? MonitorTrain { get; init; }
+    [CommandOption("--monitor-test <DIR>")] [Description("Labelled folder: kNN monitor queries.")]
+    public string? MonitorTest { get; init; }
+    [CommandOption("--monitor-every <N>")] public int? MonitorEvery { get; init; }
+    [CommandOption("--skip-nonfinite")] [Description("Skip a batch whose loss or gradient is NaN/Inf instead of stopping.")]
+    public bool SkipNonFinite { get; init; }
+    [CommandOption("--device <DEV>")] [Description("cpu, cuda or auto.")]
+    public string? Device { get; init; }
+
+    /// <summary>Defaults, then the config file, then the preset, then the options given here.</summary>
+    public TrainConfig Resolve(string? preset)
+    {
+        var c = Config is null ? new TrainConfig() : TrainConfig.Load(Config);
+        c = TrainConfig.ApplyPreset(c, preset ?? c.Preset);
+        return c with
+        {
+            Name = Name ?? c.Name,
+            OutputRoot = Output ?? c.OutputRoot,
+            Target = Target ?? c.Target,
+            Backbone = Backbone ?? c.Backbone,
+            Epochs = Epochs ?? c.Epochs,
+            BatchSize = BatchSize ?? c.BatchSize,
+            ImageSize = ImageSize ?? c.ImageSize,
+            Lr = Lr ?? c.Lr,
+            Momentum = Momentum ?? c.Momentum,
+            WeightDecay = WeightDecay ?? c.WeightDecay,
+            WarmupEpochs = WarmupEpochs ?? c.WarmupEpochs,
+            Dim = Dim ?? c.Dim,
+            QueueSize = QueueSize ?? c.QueueSize,
+            KeyMomentum = KeyMomentum ?? c.KeyMomentum,
+            Temperature = Temperature ?? c.Temperature,
+            BnSplits = BnSplits ?? c.BnSplits,
+            Seed = Seed ?? c.Seed,
+            Workers = Workers ?? c.Workers,
+            CheckpointEvery = CheckpointEvery ?? c.CheckpointEvery,
+            MonitorTrain = MonitorTrain ?? c.MonitorTrain,
+            MonitorTest = MonitorTest ?? c.MonitorTest,
+            MonitorEvery = MonitorEvery ?? c.MonitorEvery,
+            OnNonFinite = SkipNonFinite ? NonFinitePolicy.Skip : c.OnNonFinite,
+            Device = Device ?? c.Device,
+        };
+    }
+}
+
+/// <summary>`uft finetune`: the method switches (replay, mixing) on top of the shared options.</summary>
+sealed class FinetuneSettings : TrainSettings
+{
+    [CommandOption("--preset <PRESET>")] [Description("uft (replay + CutMix, default), naive, replay-only, mix-only, scratch.")]
+    public string? Preset { get; init; }
+    [CommandOption("--source <DIR>")] [Description("Source images to replay (e.g. a sample of ImageNet).")]
+    public string? Source { get; init; }
+    [CommandOption("--replay-fraction <F>")] [Description("Share of the source set replayed, in (0, 1] (0.1).")]
+    public double? ReplayFraction { get; init; }
+    [CommandOption("--replay-count <N>")] [Description("Number of source images replayed (overrides the fraction).")]
+    public int? ReplayCount { get; init; }
+    [CommandOption("--source-ratio <R>")] [Description("Per-batch share of source images instead of a fixed mixed epoch.")]
+    public double? SourceRatio { get; init; }
+    [CommandOption("--mixing <KIND>")] [Description("cutmix (default), mixup or none.")]
+    public string? Mixing { get; init; }
+    [CommandOption("--mix-alpha <A>")] [Description("Beta(α, α) for the mixing ratio λ (1).")]
+    public double? MixAlpha { get; init; }
+    [CommandOption("--no-plain-loss")] [Description("Drop the plain MoCo term; keep only the mixed-query loss.")]
+    public bool NoPlainLoss { get; init; }
+
+    public TrainConfig ResolveFinetune()
+    {
+        var c = Resolve(Preset);
+        var mixing = Mixing?.ToLowerInvariant() switch
+        {
+            null => c.Mixing,
+            "cutmix" => Training.Mixing.CutMix,
+            "mixup" => Training.Mixing.MixUp,
+            "none" => Training.Mixing.None,
+            _ => throw Uft.UftException.Usage($"--mixing {Mixing}: choose cutmix, mixup or none"),
+        };
+        bool presetClearsSource = c.Preset is "naive" or "mix-only" or "scratch";
+        return c with
+        {
+            Source = presetClearsSource && Source is not null
+                ? throw Uft.UftException.Usage($"--source: preset {c.Preset} replays no source data; drop --source or use --preset uft or replay-only")
+                : Source ?? c.Source,
+            ReplayFraction = ReplayFraction ?? c.ReplayFraction,
+            ReplayCount = ReplayCount ?? c.ReplayCount,
+            SourceRatio = SourceRatio ?? c.SourceRatio,
+            Mixing = mixing,
+            MixAlpha = MixAlpha ?? c.MixAlpha,
+            PlainLoss = !NoPlainLoss && c.PlainLoss,
+        };
+    }
+}

@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Uft.Training;
+
+/// <summary>How query images are mixed for the paper's mixed-query loss.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Mixing>))]
+public enum Mixing { None, CutMix, MixUp }
+
+/// <summary>What to do when the loss or a gradient is NaN/Inf.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<NonFinitePolicy>))]
+public enum NonFinitePolicy { Stop, Skip }
+
+/// <summary>
+/// Everything a MoCo pretraining or unsupervised-finetuning run needs, with the paper's defaults.
+/// Presets (<see cref="Preset"/>) set the method switches; any field can still be overridden.
+/// Serialised as the run's config.json, so a run is reproducible from its folder.
+/// </summary>
+public sealed record TrainConfig
+{
+    public string Name { get; init; } = "run";
+    /// <summary>scratch (Unsup-T), naive, replay-only, mix-only, uft; or pretrain.</summary>
+    public string Preset { get; init; } = "uft";
+    /// <summary>Backbone name (see `uft backbones`) or a checkpoint/state-dict file.</summary>
+    public string Backbone { get; init; } = "resnet18-imagenet-sup";
+    /// <summary>Start from random weights instead of the backbone's pretrained ones.</summary>
+    public bool RandomInit { get; init; }
+    public string Target { get; init; } = "";
+    /// <summary>Source folder for sparse replay; null = no replay.</summary>
+    public string? Source { get; init; }
+    /// <summary>Fraction of the source set replayed (0, 1]; ignored when <see cref="ReplayCount"/> is set.</summary>
+    public double ReplayFraction { get; init; } = 0.1;
+    public int? ReplayCount { get; init; }
+    /// <summary>Per-batch share of source images instead of one fixed mixed epoch; null = off.</summary>
+    public double? SourceRatio { get; init; }
+    public Mixing Mixing { get; init; } = Mixing.CutMix;
+    public double MixAlpha { get; init; } = 1.0;
+    /// <summary>Keep the plain MoCo term beside the mixed-query term.</summary>
+    public bool PlainLoss { get; init; } = true;
+
+    public int Epochs { get; init; } = 200;
+    public int BatchSize { get; init; } = 256;
+    public int ImageSize { get; init; } = 224;
+    /// <summary>Learning rate; null = <see cref="BaseLr"/> x batch / 256.</summary>
+    public double? Lr { get; init; }
+    /// <summary>0.015 at batch 256 for finetuning, 0.03 for pretraining (MoCo v2).</summary>
+    public double BaseLr { get; init; } = 0.015;
+    public double Momentum { get; init; } = 0.9;
+    public double WeightDecay { get; init; } = 1e-4;
+    public int WarmupEpochs { get; init; }
+
+    public int Dim { get; init; } = 128;
+    public int QueueSize { get; init; } = 65536;
+    public double KeyMomentum { get; init; } = 0.999;
+    public double Temperature { get; init; } = 0.2;
+    /// <summary>SplitBatchNorm sub-batches standing in for shuffle-BN on one device; 1 = plain BN.</summary>
+    public int BnSplits { get; init; } = 8;
+
+    public int Seed { get; init; } = 0;
+    public int Workers { get; init; } = 0;
+    public int CheckpointEvery { get; init; } = 10;
+    /// <summary>Labelled folders for the kNN monitor (train = memory bank, test = queries); null = off.</summary>
+    public string? MonitorTrain { get; init; }
+    public string? MonitorTest { get; init; }
+    public int MonitorEvery { get; init; } = 1;
+    public NonFinitePolicy OnNonFinite { get; init; } = NonFinitePolicy.Stop;
+    public string Device { get; init; } = "cpu";
+    public string OutputRoot { get; init; } = "runs";
+
+    public double EffectiveLr => Lr ?? BaseLr * BatchSize / 256.0;
+    public bool UsesReplay => Source is not null;
+
+    static readonly string[] Presets = ["scratch", "naive", "replay-only", "mix-only", "uft", "pretrain"];
+
+    /// <summary>The method switches of a preset on top of <paramref name="c"/>.</summary>
+    public static TrainConfig ApplyPreset(TrainConfig c, string preset) => preset switch
+    {
+        "scratch" => c with { Preset = preset, RandomInit = true, Source = null, Mixing = Mixing.None, BaseLr = 0.03 },
+        "pretrain" => c with { Preset = preset, RandomInit = true, Source = null, Mixing = Mixing.None, BaseLr = 0.03 },
+        "naive" => c with { Preset = preset, Source = null, Mixing = Mixing.None },
+        "replay-only" => c with { Preset = preset, Mixing = Mixing.None },
+        "mix-only" => c with { Preset = preset, Source = null, Mixing = c.Mixing == Mixing.None ? Mixing.CutMix : c.Mixing },
+        "uft" => c with { Preset = preset, Mixing = c.Mixing == Mixing.None ? Mixing.CutMix : c.Mixing },
+        _ => throw UftException.Usage($"--preset {preset}: unknown preset; choose one of: {string.Join(", ", Presets)}"),
+    };
+
+    /// <summary>Checks every field; throws a one-line usage error naming the option and what to change.</summary>
+    public TrainConfig Validate()
+    {
+        static void Require(bool ok, string message) { if (!ok) throw UftException.Usage(message); }
+        Require(Presets.Contains(Preset), $"--preset {Preset}: unknown preset; choose one of: {string.Join(", ", Presets)}");
+        Require(!string.IsNullOrWhiteSpace(Target), "--target: missing; give the folder of target images");
+        Require(Epochs > 0, $"--epochs {Epochs}: must be at least 1");
+        Require(BatchSize >= 2, $"--batch-size {BatchSize}: must be at least 2 (contrastive learning needs negatives in the batch)");
+        Require(ImageSize >= 16 && ImageSize <= 1024, $"--image-size {ImageSize}: must be between 16 and 1024 pixels");
+        Require(Lr is null || (Lr > 0 && double.IsFinite(Lr.Value)), $"--lr {Lr}: must be a positive number");
+        Require(BaseLr > 0, $"base lr {BaseLr}: must be positive");
+        Require(Momentum is >= 0 and < 1, $"--momentum {Momentum}: must be in [0, 1)");
+        Require(WeightDecay >= 0, $"--weight-decay {WeightDecay}: must be 0 or more");
+        Require(WarmupEpochs >= 0 && WarmupEpochs < Epochs, $"--warmup-epochs {WarmupEpochs}: must be 0 or more and less than --epochs");
+        Require(ReplayFraction is > 0 and <= 1, $"--replay-fraction {ReplayFraction}: must be in (0, 1], e.g. 0.1 for 10% of the source set");
+        Require(ReplayCount is null or > 0, $"--replay-count {ReplayCount}: must be at least 1");
+        Require(SourceRatio is null or (> 0 and < 1), $"--source-ratio {SourceRatio}: must be in (0, 1)");
+        Require(SourceRatio is null || Source is not null, "--source-ratio: needs --source (the folder to replay from)");
+        Require(Source is not null || Preset is not ("uft" or "replay-only"),
+            $"--source: preset {Preset} replays source data; give --source <folder> or use --preset naive or mix-only");
+        Require(MixAlpha > 0, $"--mix-alpha {MixAlpha}: must be positive (1 = uniform λ)");
+        Require(Mixing != Mixing.None || PlainLoss, "--no-plain-loss: needs a mixing (--mixing cutmix or mixup), else there is no loss left");
+        Require(Dim > 0, $"--dim {Dim}: must be positive");
+        Require(QueueSize > 0, $"--queue-size {QueueSize}: must be positive");
+        Require(KeyMomentum is >= 0 and < 1, $"--key-momentum {KeyMomentum}: must be in [0, 1), e.g. 0.999");
+        Require(Temperature > 0, $"--temperature {Temperature}: must be positive, e.g. 0.2");
+        Require(BnSplits >= 1, $"--bn-splits {BnSplits}: must be at least 1 (1 = plain batch norm)");
+        Require(Workers >= 0, $"--workers {Workers}: must be 0 (automatic) or more");
+        Require(CheckpointEvery >= 1, $"--checkpoint-every {CheckpointEvery}: must be at least 1");
+        Require(MonitorEvery >= 1, $"--monitor-every {MonitorEvery}: must be at least 1");
+        Require((MonitorTrain is null) == (MonitorTest is null), "--monitor-train and --monitor-test: give both or neither");
+        Require(Device is "cpu" or "cuda" or "auto", $"--device {Device}: choose cpu, cuda or auto");
+        Require(!string.IsNullOrWhiteSpace(Name) && Name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0, $"--name {Name}: must be a plain folder name");
+        return this;
+    }
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>Reads a JSON config file; unknown keys are an error that names them.</summary>
+    public static TrainConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw UftException.Usage($"{path}: config file not found");
+        try
+        {
+            var options = new JsonSerializerOptions(Json) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+            return JsonSerializer.Deserialize<TrainConfig>(File.ReadAllText(path), options)
+                   ?? throw UftException.Usage($"{path}: empty config");
+        }
+        catch (JsonException e)
+        {
+            throw UftException.Usage($"{path}: not a valid config ({e.Message.Split('.')[0]}); see docs/training.md for the keys");
+        }
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}
