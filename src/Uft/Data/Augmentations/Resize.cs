@@ -1,0 +1,91 @@
+namespace Uft.Data.Augmentations;
+
+/// <summary>
+/// Bilinear resizing as torchvision's tensor <c>resize(..., antialias=True)</c>, i.e. PyTorch's
+/// <c>_upsample_bilinear2d_aa</c>: a triangle filter whose support widens by the scale factor when downscaling
+/// (so every source pixel contributes, like PIL), and plain half-pixel-centred bilinear when upscaling.
+/// </summary>
+public static class Resize
+{
+    /// <summary>Crops the box (top, left, height, width), which must lie inside the image, and resizes it to outHeight x outWidth.</summary>
+    public static FloatImage ResizedCrop(FloatImage src, int top, int left, int height, int width, int outHeight, int outWidth)
+    {
+        if (top < 0 || left < 0 || height <= 0 || width <= 0 || top + height > src.Height || left + width > src.Width)
+            throw new ArgumentOutOfRangeException(nameof(top), $"crop box (top {top}, left {left}, {height}x{width}) is not inside the {src.Height}x{src.Width} image");
+        if (outHeight <= 0 || outWidth <= 0) throw new ArgumentOutOfRangeException(nameof(outHeight), $"output size {outHeight}x{outWidth} must be positive");
+
+        var (xStart, xCount, xWeights, xMax) = Weights(width, outWidth);
+        var (yStart, yCount, yWeights, yMax) = Weights(height, outHeight);
+        // Horizontal pass over the rows of the box, then vertical pass.
+        var tmp = new float[3 * height * outWidth];
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < height; y++)
+            {
+                int srcRow = (c * src.Height + top + y) * src.Width + left;
+                int dstRow = (c * height + y) * outWidth;
+                for (int ox = 0; ox < outWidth; ox++)
+                {
+                    float sum = 0;
+                    int s = srcRow + xStart[ox];
+                    for (int k = 0; k < xCount[ox]; k++) sum += src.Data[s + k] * xWeights[ox * xMax + k];
+                    tmp[dstRow + ox] = sum;
+                }
+            }
+        var dst = new FloatImage(outWidth, outHeight);
+        for (int c = 0; c < 3; c++)
+            for (int oy = 0; oy < outHeight; oy++)
+            {
+                int dstRow = (c * outHeight + oy) * outWidth;
+                for (int ox = 0; ox < outWidth; ox++)
+                {
+                    float sum = 0;
+                    for (int k = 0; k < yCount[oy]; k++)
+                        sum += tmp[(c * height + yStart[oy] + k) * outWidth + ox] * yWeights[oy * yMax + k];
+                    dst.Data[dstRow + ox] = sum;
+                }
+            }
+        return dst;
+    }
+
+    /// <summary>Resizes the whole image.</summary>
+    public static FloatImage To(FloatImage src, int outHeight, int outWidth) =>
+        outHeight == src.Height && outWidth == src.Width ? src : ResizedCrop(src, 0, 0, src.Height, src.Width, outHeight, outWidth);
+
+    /// <summary>torchvision's <c>Resize(int)</c> output size: the shorter side becomes <paramref name="size"/>,
+    /// the longer one <c>int(size * long / short)</c> (truncated, as torchvision does).</summary>
+    public static (int Height, int Width) ShorterSideSize(int height, int width, int size)
+    {
+        if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), $"resize target {size} must be positive");
+        return height <= width ? (size, (int)((long)size * width / height)) : ((int)((long)size * height / width), size);
+    }
+
+    // PyTorch's _compute_indices_min_size_weights_aa with the bilinear (triangle) filter: for each output index,
+    // the first source index, the number of taps and the normalised weights (row stride = max taps).
+    static (int[] Start, int[] Count, float[] Weights, int MaxTaps) Weights(int inSize, int outSize)
+    {
+        double scale = (double)inSize / outSize;
+        double support = scale >= 1 ? scale : 1.0;
+        double invScale = scale >= 1 ? 1 / scale : 1.0;
+        int maxTaps = (int)Math.Ceiling(support) * 2 + 1;
+        var start = new int[outSize];
+        var count = new int[outSize];
+        var weights = new float[outSize * maxTaps];
+        for (int i = 0; i < outSize; i++)
+        {
+            double center = scale * (i + 0.5);
+            int min = Math.Max((int)(center - support + 0.5), 0);
+            int n = Math.Min((int)(center + support + 0.5), inSize) - min;
+            double total = 0;
+            var w = new double[n];
+            for (int j = 0; j < n; j++)
+            {
+                double t = Math.Abs((j + min - center + 0.5) * invScale);
+                w[j] = t < 1 ? 1 - t : 0;
+                total += w[j];
+            }
+            start[i] = min; count[i] = n;
+            for (int j = 0; j < n; j++) weights[i * maxTaps + j] = (float)(total != 0 ? w[j] / total : 0);
+        }
+        return (start, count, weights, maxTaps);
+    }
+}
