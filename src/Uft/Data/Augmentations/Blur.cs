@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Uft.Data.Augmentations;
 
 /// <summary>torchvision's <c>gaussian_blur</c>: a separable Gaussian kernel over reflect-padded borders.</summary>
@@ -23,30 +25,32 @@ public static class Blur
     {
         var k = GaussianKernel(kernelSize, sigma);
         int half = kernelSize / 2, w = src.Width, h = src.Height;
-        var tmp = new float[src.Data.Length];
+        // Scratch from the pool: images over 85 kB would otherwise land on the large object heap on every call.
+        var tmp = ArrayPool<float>.Shared.Rent(src.Data.Length);
+        Array.Clear(tmp, 0, src.Data.Length);
         var dst = new FloatImage(w, h);
-        var xIdx = new int[w + 2 * half];
+        var padded = new float[w + 2 * half];
         var yIdx = new int[h + 2 * half];
-        for (int i = 0; i < xIdx.Length; i++) xIdx[i] = Crop.Reflect(i - half, w);
         for (int i = 0; i < yIdx.Length; i++) yIdx[i] = Crop.Reflect(i - half, h);
         for (int c = 0; c < 3; c++)
         {
             int plane = c * h * w;
+            // Rows: reflect-pad one row, then accumulate shifted copies of it (vectorised).
             for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                {
-                    float s = 0;
-                    for (int j = 0; j < kernelSize; j++) s += k[j] * src.Data[plane + y * w + xIdx[x + j]];
-                    tmp[plane + y * w + x] = s;
-                }
+            {
+                var row = src.Data.AsSpan(plane + y * w, w);
+                for (int i = 0; i < padded.Length; i++) padded[i] = row[Crop.Reflect(i - half, w)];
+                var output = tmp.AsSpan(plane + y * w, w);
+                for (int j = 0; j < kernelSize; j++) RowMath.AddScaled(k[j], padded.AsSpan(j, w), output);
+            }
+            // Columns: each output row is a weighted sum of (reflected) rows.
             for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                {
-                    float s = 0;
-                    for (int j = 0; j < kernelSize; j++) s += k[j] * tmp[plane + yIdx[y + j] * w + x];
-                    dst.Data[plane + y * w + x] = s;
-                }
+            {
+                var output = dst.Data.AsSpan(plane + y * w, w);
+                for (int j = 0; j < kernelSize; j++) RowMath.AddScaled(k[j], tmp.AsSpan(plane + yIdx[y + j] * w, w), output);
+            }
         }
+        ArrayPool<float>.Shared.Return(tmp);
         return dst;
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Uft.Data.Augmentations;
 
 /// <summary>
@@ -17,7 +19,8 @@ public static class Resize
         var (xStart, xCount, xWeights, xMax) = Weights(width, outWidth);
         var (yStart, yCount, yWeights, yMax) = Weights(height, outHeight);
         // Horizontal pass over the rows of the box, then vertical pass.
-        var tmp = new float[3 * height * outWidth];
+        // Scratch from the pool: images over 85 kB would otherwise land on the large object heap on every call.
+        var tmp = ArrayPool<float>.Shared.Rent(3 * height * outWidth);
         for (int c = 0; c < 3; c++)
             for (int y = 0; y < height; y++)
             {
@@ -35,15 +38,11 @@ public static class Resize
         for (int c = 0; c < 3; c++)
             for (int oy = 0; oy < outHeight; oy++)
             {
-                int dstRow = (c * outHeight + oy) * outWidth;
-                for (int ox = 0; ox < outWidth; ox++)
-                {
-                    float sum = 0;
-                    for (int k = 0; k < yCount[oy]; k++)
-                        sum += tmp[(c * height + yStart[oy] + k) * outWidth + ox] * yWeights[oy * yMax + k];
-                    dst.Data[dstRow + ox] = sum;
-                }
+                var output = dst.Data.AsSpan((c * outHeight + oy) * outWidth, outWidth);
+                for (int k = 0; k < yCount[oy]; k++)
+                    RowMath.AddScaled(yWeights[oy * yMax + k], tmp.AsSpan((c * height + yStart[oy] + k) * outWidth, outWidth), output);
             }
+        ArrayPool<float>.Shared.Return(tmp);
         return dst;
     }
 
