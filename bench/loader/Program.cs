@@ -1,6 +1,7 @@
 // Loader throughput: decode + MoCo v2 aug-plus (two views) with Uft.Data.Loader, and in the same run torchvision's
 // ImageFolder + DataLoader (../shared/tools/ref_loader.py) on the same folders, sizes and worker count.
 // Usage: dotnet run -c Release --project bench/loader -- [--images 1536] [--workers 2] [--batch 64] [--shared DIR] [--no-ref]
+//        dotnet run -c Release --project bench/loader -- --grid docs/img/augmentations.png   (the docs picture)
 using System.Diagnostics;
 using System.Globalization;
 using Uft.Data;
@@ -13,6 +14,11 @@ int images = int.Parse(opts.Get("images", "1536"));
 int workers = int.Parse(opts.Get("workers", "2"));
 int batch = int.Parse(opts.Get("batch", "64"));
 bool withRef = !opts.Has("no-ref");
+if (opts.Has("grid"))
+{
+    AugmentationGrid.Render(Path.Combine(shared, "data", "caltech101", "train"), opts.Get("grid", "docs/img/augmentations.png"));
+    return;
+}
 
 Console.WriteLine($"images per measurement {images}, batch {batch}, workers {workers}, cores {Environment.ProcessorCount}");
 Console.WriteLine("| data | px | UFT images/s | torchvision images/s | UFT / torchvision |");
