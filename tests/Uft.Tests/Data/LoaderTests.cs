@@ -136,6 +136,37 @@ public class LoaderTests
     }
 
     [Fact]
+    public void WorkersStayAtMostPrefetchBatchesAheadOfTheConsumer()
+    {
+        // Memory is bounded by the prefetch depth, not by the data set: with the consumer holding batch 0,
+        // at most 1 + prefetch batches of 2 items can have been built.
+        var view = new SlowView(8, TimeSpan.Zero);
+        var loader = new Loader(Items, [view], new LoaderOptions(BatchSize: 2, Workers: 2, Prefetch: 3));
+        using var e = loader.Epoch(0).GetEnumerator();
+        Assert.True(e.MoveNext());
+        e.Current.Dispose();
+        Thread.Sleep(300);
+        Assert.InRange(view.Calls, 2, (1 + 3) * 2);
+    }
+
+    [SharedDataFact]
+    public void LoadsRealCaltechImagesIntoTwoMoCoViews()
+    {
+        var folder = ImageFolder.Labeled(Path.Combine(Paths.SharedData!, "caltech101", "train"));
+        var aug = new MoCoV2Augmentation(32, InputNorm.ImageNet);
+        var loader = new Loader(folder.Items, [aug, aug], new LoaderOptions(BatchSize: 16, Seed: 1, Workers: 2, DecodeMinSide: 64));
+        Assert.Equal(folder.Count / 16, loader.BatchesPerEpoch);
+        using var batch = loader.Epoch(0).First();
+        Assert.All(batch.Views, v => Assert.Equal(new long[] { 16, 3, 32, 32 }, v.shape));
+        // Normalised ImageNet-like pixels: mean near 0, spread near 1 (loosely: 16 augmented photos).
+        float mean = batch.Views[0].mean().item<float>(), std = batch.Views[0].std().item<float>();
+        Assert.InRange(mean, -1f, 1f);
+        Assert.InRange(std, 0.5f, 1.6f);
+        Assert.Equal(batch.Indices.Select(i => folder.Items[i].Label), batch.Labels);
+        Assert.Empty(loader.Skipped);
+    }
+
+    [Fact]
     public void CacheKeepsDecodedImagesWithinTheBudgetAndGivesTheSamePixels()
     {
         var plain = Eval(new LoaderOptions(BatchSize: 4, Seed: 2, Workers: 2));
