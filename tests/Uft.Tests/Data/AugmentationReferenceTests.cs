@@ -90,6 +90,12 @@ public class AugmentationReferenceTests
     public void ResizedCropMatchesTorchvisionAntialias(int top, int left, int h, int w, int oh, int ow) =>
         AssertMatches($"resized_crop_{top}_{left}_{h}_{w}_to_{oh}x{ow}", Resize.ResizedCrop(Input(), top, left, h, w, oh, ow));
 
+    [Theory]
+    [InlineData(2, 3, 8, 10, 6, 5)]
+    [InlineData(1, 1, 5, 6, 12, 16)]
+    public void ResizedCropFromBytesMatchesTorchvisionToo(int top, int left, int h, int w, int oh, int ow) =>
+        AssertMatches($"resized_crop_{top}_{left}_{h}_{w}_to_{oh}x{ow}", Resize.ResizedCrop(Pattern(), top, left, h, w, oh, ow));
+
     [Fact]
     public void ResizeShorterSideThenCenterCropMatchesTorchvision()
     {

@@ -5,7 +5,7 @@ namespace Uft.Data.Augmentations;
 /// (log-uniform) in [RatioMin, RatioMax], 10 tries, then a centre crop clamped to the ratio range; resized
 /// bilinearly (antialiased) to Size x Size.
 /// </summary>
-public sealed class RandomResizedCrop : IImageOp
+public sealed class RandomResizedCrop : IRgbImageOp
 {
     public int Size { get; }
     public double ScaleMin { get; }
@@ -24,6 +24,12 @@ public sealed class RandomResizedCrop : IImageOp
     }
 
     public FloatImage Apply(FloatImage image, Random rng)
+    {
+        var (top, left, h, w) = SampleBox(image.Height, image.Width, rng);
+        return Resize.ResizedCrop(image, top, left, h, w, Size, Size);
+    }
+
+    public FloatImage Apply(RgbImage image, Random rng)
     {
         var (top, left, h, w) = SampleBox(image.Height, image.Width, rng);
         return Resize.ResizedCrop(image, top, left, h, w, Size, Size);

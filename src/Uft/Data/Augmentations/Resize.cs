@@ -12,12 +12,8 @@ public static class Resize
     /// <summary>Crops the box (top, left, height, width), which must lie inside the image, and resizes it to outHeight x outWidth.</summary>
     public static FloatImage ResizedCrop(FloatImage src, int top, int left, int height, int width, int outHeight, int outWidth)
     {
-        if (top < 0 || left < 0 || height <= 0 || width <= 0 || top + height > src.Height || left + width > src.Width)
-            throw new ArgumentOutOfRangeException(nameof(top), $"crop box (top {top}, left {left}, {height}x{width}) is not inside the {src.Height}x{src.Width} image");
-        if (outHeight <= 0 || outWidth <= 0) throw new ArgumentOutOfRangeException(nameof(outHeight), $"output size {outHeight}x{outWidth} must be positive");
-
+        CheckBox(src.Height, src.Width, top, left, height, width, outHeight, outWidth);
         var (xStart, xCount, xWeights, xMax) = Weights(width, outWidth);
-        var (yStart, yCount, yWeights, yMax) = Weights(height, outHeight);
         // Horizontal pass over the rows of the box, then vertical pass.
         // Scratch from the pool: images over 85 kB would otherwise land on the large object heap on every call.
         var tmp = ArrayPool<float>.Shared.Rent(3 * height * outWidth);
@@ -34,6 +30,43 @@ public static class Resize
                     tmp[dstRow + ox] = sum;
                 }
             }
+        return Vertical(tmp, height, outHeight, outWidth);
+    }
+
+    /// <summary>The same from 8-bit pixels scaled to [0, 1]: reads only the box, so the whole image is never converted to floats.</summary>
+    public static FloatImage ResizedCrop(RgbImage src, int top, int left, int height, int width, int outHeight, int outWidth)
+    {
+        CheckBox(src.Height, src.Width, top, left, height, width, outHeight, outWidth);
+        var (xStart, xCount, xWeights, xMax) = Weights(width, outWidth);
+        var tmp = ArrayPool<float>.Shared.Rent(3 * height * outWidth);
+        const float scale = 1f / 255f;
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < height; y++)
+            {
+                int srcRow = ((top + y) * src.Width + left) * 3 + c;
+                int dstRow = (c * height + y) * outWidth;
+                for (int ox = 0; ox < outWidth; ox++)
+                {
+                    float sum = 0;
+                    int s = srcRow + 3 * xStart[ox];
+                    for (int k = 0; k < xCount[ox]; k++) sum += src.Pixels[s + 3 * k] * scale * xWeights[ox * xMax + k];
+                    tmp[dstRow + ox] = sum;
+                }
+            }
+        return Vertical(tmp, height, outHeight, outWidth);
+    }
+
+    static void CheckBox(int imageHeight, int imageWidth, int top, int left, int height, int width, int outHeight, int outWidth)
+    {
+        if (top < 0 || left < 0 || height <= 0 || width <= 0 || top + height > imageHeight || left + width > imageWidth)
+            throw new ArgumentOutOfRangeException(nameof(top), $"crop box (top {top}, left {left}, {height}x{width}) is not inside the {imageHeight}x{imageWidth} image");
+        if (outHeight <= 0 || outWidth <= 0) throw new ArgumentOutOfRangeException(nameof(outHeight), $"output size {outHeight}x{outWidth} must be positive");
+    }
+
+    // The vertical pass over the horizontally resized rows in tmp (3 x height x outWidth, from the pool; returned here).
+    static FloatImage Vertical(float[] tmp, int height, int outHeight, int outWidth)
+    {
+        var (yStart, yCount, yWeights, yMax) = Weights(height, outHeight);
         var dst = new FloatImage(outWidth, outHeight);
         for (int c = 0; c < 3; c++)
             for (int oy = 0; oy < outHeight; oy++)

@@ -32,8 +32,9 @@ public sealed class ViewPipeline : IViewTransform
     /// <summary>The augmented view before normalisation (for pictures and tests).</summary>
     public FloatImage Run(RgbImage image, Random rng)
     {
-        var img = FloatImage.FromRgb(image);
-        foreach (var step in _steps) img = step.Apply(img, rng);
+        bool fromBytes = _steps.Length > 0 && _steps[0] is IRgbImageOp;
+        var img = fromBytes ? ((IRgbImageOp)_steps[0]).Apply(image, rng) : FloatImage.FromRgb(image);
+        for (int i = fromBytes ? 1 : 0; i < _steps.Length; i++) img = _steps[i].Apply(img, rng);
         if (img.Width != Size || img.Height != Size)
             throw new InvalidOperationException($"the steps left a {img.Width}x{img.Height} image, the view is {Size}x{Size}");
         return img;
