@@ -1,6 +1,7 @@
 // Loader throughput: decode + MoCo v2 aug-plus (two views) with Uft.Data.Loader, and in the same run torchvision's
 // ImageFolder + DataLoader (../shared/tools/ref_loader.py) on the same folders, sizes and worker count.
-// Usage: dotnet run -c Release --project bench/loader -- [--images 1536] [--workers 2] [--batch 64] [--shared DIR] [--no-ref]
+// Each figure is the median of --repeats runs, UFT and torchvision alternating, so that load changes hit both alike.
+// Usage: dotnet run -c Release --project bench/loader -- [--images 1024] [--repeats 3] [--workers 2] [--batch 64] [--shared DIR] [--no-ref]
 //        dotnet run -c Release --project bench/loader -- --grid docs/img/augmentations.png   (the docs picture)
 using System.Diagnostics;
 using System.Globalization;
@@ -10,7 +11,8 @@ using Uft.Models;
 
 var opts = Args.Parse(args);
 string shared = opts.Get("shared", Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared")));
-int images = int.Parse(opts.Get("images", "1536"));
+int images = int.Parse(opts.Get("images", "1024"));
+int repeats = int.Parse(opts.Get("repeats", "3"));
 int workers = int.Parse(opts.Get("workers", "2"));
 int batch = int.Parse(opts.Get("batch", "64"));
 bool withRef = !opts.Has("no-ref");
@@ -20,7 +22,7 @@ if (opts.Has("grid"))
     return;
 }
 
-Console.WriteLine($"images per measurement {images}, batch {batch}, workers {workers}, cores {Environment.ProcessorCount}");
+Console.WriteLine($"images per measurement {images}, median of {repeats}, batch {batch}, workers {workers}, cores {Environment.ProcessorCount}");
 Console.WriteLine("| data | px | UFT images/s | torchvision images/s | UFT / torchvision |");
 Console.WriteLine("|---|---|---|---|---|");
 foreach (var set in new[] { "caltech101/train", "tiny-imagenet/train" })
@@ -29,18 +31,27 @@ foreach (var set in new[] { "caltech101/train", "tiny-imagenet/train" })
     var folder = ImageFolder.Labeled(dir);
     foreach (int px in new[] { 32, 64, 96 })
     {
-        double uft = MeasureUft(folder, px);
-        double? reference = withRef ? MeasureReference(dir, px) : null;
+        var uftRuns = new List<double>();
+        var refRuns = new List<double>();
+        for (int rep = 0; rep < repeats; rep++)
+        {
+            uftRuns.Add(MeasureUft(folder, px, rep));
+            if (withRef && MeasureReference(dir, px) is { } v) refRuns.Add(v);
+        }
+        double uft = Median(uftRuns);
+        double? reference = refRuns.Count > 0 ? Median(refRuns) : null;
         string refText = reference is { } r ? r.ToString("F0", CultureInfo.InvariantCulture) : "-";
         string ratio = reference is { } r2 ? (uft / r2).ToString("F2", CultureInfo.InvariantCulture) : "-";
         Console.WriteLine($"| {set} | {px} | {uft:F0} | {refText} | {ratio} |");
     }
 }
 
-double MeasureUft(ImageFolder folder, int px)
+static double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
+
+double MeasureUft(ImageFolder folder, int px, int seed)
 {
     var aug = new MoCoV2Augmentation(px, InputNorm.ImageNet);
-    var loader = new Loader(folder.Items, [aug, aug], new LoaderOptions(batch, Seed: 0, Workers: workers));
+    var loader = new Loader(folder.Items, [aug, aug], new LoaderOptions(batch, Seed: seed, Workers: workers));
     int batches = Math.Min(loader.BatchesPerEpoch - 1, images / batch);
     long count = 0;
     var watch = new Stopwatch();
