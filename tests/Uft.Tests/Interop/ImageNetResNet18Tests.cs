@@ -1,0 +1,95 @@
+using Microsoft.ML.OnnxRuntime;
+using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
+
+using Uft.Models;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Uft.Tests.Interop;
+
+public class ImageNetResNet18Tests(ITestOutputHelper output)
+{
+    [Fact]
+    public void OnnxGraphMapsOntoA2223ResNetWithTorchvisionNames()
+    {
+        var sd = ImageNetResNet18.ReadStateDict(ImageNetResNet18.DefaultModelPath);
+        try
+        {
+            // 22 convolutions (1 stem + 18 in blocks + 3 downsample) and 22 BatchNorms of 4 tensors: 110 initializers.
+            Assert.Equal(22 + 22 * 4, sd.Count);
+            Assert.Equal(new long[] { 64, 3, 7, 7 }, sd["conv1.weight"].shape);
+            Assert.Equal(new long[] { 512, 512, 3, 3 }, sd["layer4.2.conv2.weight"].shape);
+            Assert.Equal(new long[] { 256, 128, 1, 1 }, sd["layer3.0.downsample.0.weight"].shape);
+            Assert.Equal(new long[] { 128 }, sd["layer2.0.downsample.1.running_var"].shape);
+            // Trained on 0..255 inputs: the stem's BN variances are large (up to ~72,000 in later layers per reference notes).
+            Assert.True(sd.Where(kv => kv.Key.EndsWith("running_var")).Max(kv => kv.Value.max().item<float>()) > 1000);
+        }
+        finally
+        {
+            foreach (var t in sd.Values) t.Dispose();
+        }
+    }
+
+    [Fact]
+    public void PretrainedBackboneKeepsTorchvisionNamesAndItsAdapterHoldsNoState()
+    {
+        using var net = Backbones.Create(ImageNetResNet18.Name);
+        var keys = net.state_dict().Keys.ToList();
+        Assert.All(keys, k => Assert.DoesNotContain("adapter", k));
+        Assert.Contains("layer4.2.bn2.running_mean", keys);
+        Assert.Equal(512, net.FeatureDim);
+        // Built-in ResNet-18 minus its layer4.1 equivalent: 2,2,2,3 adds one 512-channel block (2 convs + 2 BNs).
+        Assert.Equal(11_176_512 + 2 * (512 * 512 * 9) + 2 * 2 * 512, net.parameters().Sum(p => p.numel()));
+    }
+
+    [SharedDataFact]
+    public void FeaturesEqualOnnxRuntimeOn20RealImagesAt224()
+    {
+        using var net = ImageNetResNet18.Create();
+        net.eval();
+        using var prep = new InferenceSession(ImageNetResNet18.DefaultPreprocessPath);
+        using var onnx = new InferenceSession(ImageNetResNet18.DefaultModelPath);
+        double worst = 0;
+        foreach (var (path, _) in TestImages.Caltech("test", classes: 20, perClass: 1))
+        {
+            using var scope = NewDisposeScope();
+            var rgb = TestImages.Rgb255(path, 224);
+            var reference = RunOnnx(prep, onnx, rgb);
+            Tensor ours;
+            using (no_grad()) ours = net.call(TestImages.Normalised(rgb));
+            var refT = tensor(reference, [1, 512]);
+            double rel = (ours - refT).abs().max().item<float>() / refT.abs().max().item<float>();
+            worst = Math.Max(worst, rel);
+            Assert.True(rel < 1e-3, $"{path}: max |ours - onnx| / max |onnx| = {rel:g3}");
+        }
+        output.WriteLine($"worst relative difference over 20 images: {worst:g3}");
+    }
+
+    [SharedDataFact]
+    public void PerChannelMeanStaysCloseToTheMeanImageAt224()
+    {
+        using var full = ImageNetResNet18.Create();
+        using var channel = ImageNetResNet18.Create(perChannelMean: true);
+        full.eval(); channel.eval();
+        var cos = new List<double>();
+        foreach (var (path, _) in TestImages.Caltech("test", classes: 10, perClass: 1))
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var x = TestImages.Normalised(TestImages.Rgb255(path, 224));
+            cos.Add(nn.functional.cosine_similarity(full.call(x), channel.call(x)).item<float>());
+        }
+        output.WriteLine($"cosine(mean image, per-channel mean) over 10 images: min {cos.Min():F4}, mean {cos.Average():F4}");
+        Assert.True(cos.Min() > 0.95, $"min cosine {cos.Min():F4}");
+        Assert.True(cos.Min() < 0.99999, "the two adapters should differ at all");
+    }
+
+    static float[] RunOnnx(InferenceSession prep, InferenceSession onnx, Tensor rgb255)
+    {
+        var input = new DenseTensor(rgb255.data<float>().ToArray(), [1, 3, 224, 224]);
+        using var p = prep.Run([NamedOnnxValue.CreateFromTensor(prep.InputMetadata.Keys.Single(), input)]);
+        var pre = p.First().AsTensor<float>().ToDenseTensor();
+        using var r = onnx.Run([NamedOnnxValue.CreateFromTensor(onnx.InputMetadata.Keys.Single(), pre)]);
+        return r.First().AsTensor<float>().ToArray();
+    }
+}
