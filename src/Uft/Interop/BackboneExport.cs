@@ -9,7 +9,7 @@ namespace Uft.Interop;
 /// Writes a (finetuned) backbone's state dict with torchvision's names, as <c>.safetensors</c> or as a torch.save zip
 /// <c>.pth</c> that <c>torchvision.models.resnet.ResNet(BasicBlock, blocks)</c> loads with <c>strict=False</c> (only
 /// the classifier <c>fc.*</c> is absent). Input adapters hold no state and are not exported: the weights expect the
-/// input convention they were trained with (see docs/weights.md). Both writes are atomic.
+/// input convention they were trained with (see docs/weights.md). All writes are atomic.
 /// </summary>
 public static class BackboneExport
 {
@@ -26,34 +26,28 @@ public static class BackboneExport
             copies.Add(cpu);
             sd[k] = cpu;
         }
-        var full = Path.GetFullPath(path);
-        var tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
         try
         {
-            using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                PyTorchPickler.PickleStateDict(file, sd, leaveOpen: true);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
+            AtomicFile.Write(path, file => PyTorchPickler.PickleStateDict(file, sd, leaveOpen: true));
         }
         finally
         {
-            if (File.Exists(tmp)) File.Delete(tmp);
             foreach (var c in copies) c.Dispose();
         }
     }
 
     /// <summary>
-    /// ONNX export is not available: TorchSharp 0.107 binds libtorch's C++ API, which has no ONNX exporter
-    /// (torch.onnx is Python-only, built on TorchScript tracing). Returns false with that reason; export safetensors
-    /// or .pth and convert in Python (<c>torch.onnx.export</c>) instead.
+    /// Writes the backbone as ONNX (opset 13, input <c>input</c> normalised RGB (N,3,H,W), output <c>features</c>),
+    /// input adapter included, atomically. TorchSharp has no ONNX exporter (libtorch's C++ API lacks torch.onnx), so
+    /// the graph is written by hand for the layouts <see cref="ResNet"/> builds; returns false with the reason when the
+    /// model holds something it cannot express. With a per-pixel mean image the input size is fixed to the image's.
     /// </summary>
     public static bool TrySaveOnnx(ResNet model, string path, out string reason)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        reason = "TorchSharp has no ONNX exporter (libtorch's C++ API lacks torch.onnx); export .safetensors or .pth and run torch.onnx.export in Python";
-        return false;
+        var bytes = OnnxExport.Build(model, out var unsupported);
+        if (unsupported is not null) { reason = unsupported; return false; }
+        AtomicFile.Write(path, file => file.Write(bytes));
+        reason = "";
+        return true;
     }
 }

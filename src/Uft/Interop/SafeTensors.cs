@@ -99,31 +99,19 @@ public static class SafeTensors
         // Pad the header with spaces to a multiple of 8 so the data that follows is aligned, as the reference writer does.
         int padded = (json.Length + 7) / 8 * 8;
 
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            Span<byte> len = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(len, padded);
+            file.Write(len);
+            file.Write(json);
+            for (int i = json.Length; i < padded; i++) file.WriteByte((byte)' ');
+            foreach (var (_, t) in items)
             {
-                Span<byte> len = stackalloc byte[8];
-                BinaryPrimitives.WriteInt64LittleEndian(len, padded);
-                file.Write(len);
-                file.Write(json);
-                for (int i = json.Length; i < padded; i++) file.WriteByte((byte)' ');
-                foreach (var (_, t) in items)
-                {
-                    using var cpu = t.detach().cpu().contiguous();
-                    if (cpu.numel() > 0) file.Write(cpu.bytes);
-                }
-                file.Flush(flushToDisk: true);
+                using var cpu = t.detach().cpu().contiguous();
+                if (cpu.numel() > 0) file.Write(cpu.bytes);
             }
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        });
     }
 
     static long ElementSize(ScalarType t) => t switch

@@ -26,6 +26,11 @@ public sealed class BgrMeanInput : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Per BGR channel: the flipped input is multiplied by <see cref="Scale"/>, <see cref="Shift"/> is added,
+    /// then <see cref="Mean"/> subtracted.</summary>
+    public IReadOnlyList<float> Scale => scale;
+    public IReadOnlyList<float> Shift => shift;
+
     /// <summary>The (1,3,H,W) BGR mean image on 0..255.</summary>
     public Tensor Mean => get_buffer("mean")!;
 

@@ -23,6 +23,9 @@ public sealed class ResNet : Module<Tensor, Tensor>
 
     public int FeatureDim { get; }
 
+    /// <summary>The stateless module applied to the input before <c>conv1</c>, if any.</summary>
+    public Module<Tensor, Tensor>? InputAdapter => input_adapter;
+
     /// <param name="inputAdapter">Optional parameter-free module applied to the input first, e.g. to turn UFT's
     /// normalised RGB into what imported weights were trained on (<see cref="BgrMeanInput"/>). It must hold no
     /// parameters or persistent buffers, so the state dict keeps torchvision's names.</param>

@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
 
+using Uft.Interop;
 using Uft.Models;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -84,6 +85,22 @@ public class ImageNetResNet18Tests(PretrainedBackbone pretrained, ITestOutputHel
         output.WriteLine($"cosine(mean image, per-channel mean) over {cos.Count} images: min {cos.Min():F4}, mean {cos.Average():F4}");
         Assert.True(cos.Min() > 0.95, $"min cosine {cos.Min():F4}");
         Assert.True(cos.Min() < 0.99999, "the two adapters should differ at all");
+    }
+
+    [SharedDataFact]
+    public void OnnxExportWithItsAdapterGivesTheSameFeatures()
+    {
+        using var scope = NewDisposeScope();
+        var path = Path.Combine(Paths.TempDir(), "imagenet.onnx");
+        Assert.True(BackboneExport.TrySaveOnnx(pretrained.Net, path, out var reason), reason);
+        var x = cat(TestImages.Caltech("test", classes: 2, perClass: 1).Select(i => TestImages.Normalised(TestImages.Rgb255(i.Path, 224))).ToList(), 0);
+        Tensor ours;
+        using (no_grad()) ours = pretrained.Net.call(x);
+        using var session = new InferenceSession(path);
+        using var r = session.Run([NamedOnnxValue.CreateFromTensor("input", new DenseTensor(x.data<float>().ToArray(), [2, 3, 224, 224]))]);
+        var theirs = tensor(r.Single().AsTensor<float>().ToArray(), [2, 512]);
+        double rel = (ours - theirs).abs().max().item<float>() / ours.abs().max().item<float>();
+        Assert.True(rel < 1e-4, $"relative difference {rel:g3}");
     }
 
     static float[] RunOnnx(InferenceSession prep, InferenceSession onnx, Tensor rgb255)

@@ -108,12 +108,27 @@ public class StateDictImportTests
     }
 
     [Fact]
-    public void OnnxExportSaysWhyItIsUnavailable()
+    public void OnnxExportRunsInOnnxRuntimeWithPyTorchsOutput()
     {
         using var net = Tiny();
+        StateDictImport.Load(net, Fixture("tv_resnet_1111.pth"));
+        var path = Path.Combine(Paths.TempDir(), "b.onnx");
+        Assert.True(BackboneExport.TrySaveOnnx(net, path, out var reason), reason);
+        var (x, expected) = ReferenceIo();
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(x.data<float>().ToArray(), [2, 3, 64, 64]);
+        using var r = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("input", input)]);
+        using var y = tensor(r.Single(o => o.Name == "features").AsTensor<float>().ToArray(), [2, 512]);
+        Assert.True(y.allclose(expected, rtol: 1e-4, atol: 1e-5), $"max diff {(y - expected).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void OnnxExportRefusesAnAdapterItCannotExpress()
+    {
+        using var net = new ResNet("r", false, [1, 1, 1, 1], inputAdapter: nn.Identity());
         var path = Path.Combine(Paths.TempDir(), "b.onnx");
         Assert.False(BackboneExport.TrySaveOnnx(net, path, out var reason));
-        Assert.Contains("ONNX", reason);
+        Assert.Contains("Identity", reason);
         Assert.False(File.Exists(path));
     }
 
