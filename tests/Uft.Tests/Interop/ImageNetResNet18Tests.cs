@@ -8,14 +8,6 @@ using static TorchSharp.torch;
 
 namespace Uft.Tests.Interop;
 
-/// <summary>The pretrained backbone, loaded once for the tests of this class (reading the 64 MB ONNX takes seconds).</summary>
-public sealed class PretrainedBackbone : IDisposable
-{
-    public ResNet Net { get; } = ImageNetResNet18.Create();
-    public PretrainedBackbone() => Net.eval();
-    public void Dispose() => Net.Dispose();
-}
-
 public class ImageNetResNet18Tests(PretrainedBackbone pretrained, ITestOutputHelper output) : IClassFixture<PretrainedBackbone>
 {
     [Fact]
@@ -47,8 +39,16 @@ public class ImageNetResNet18Tests(PretrainedBackbone pretrained, ITestOutputHel
         Assert.All(keys, k => Assert.DoesNotContain("adapter", k));
         Assert.Contains("layer4.2.bn2.running_mean", keys);
         Assert.Equal(512, net.FeatureDim);
-        // Built-in ResNet-18 minus its layer4.1 equivalent: 2,2,2,3 adds one 512-channel block (2 convs + 2 BNs).
+        // torchvision ResNet-18 without fc (11,176,512) plus the extra 512-channel block of 2,2,2,3: two 3x3 convs, two BNs.
         Assert.Equal(11_176_512 + 2 * (512 * 512 * 9) + 2 * 2 * 512, net.parameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
+    public void MissingWeightsFileSaysWhereItComesFrom()
+    {
+        var e = Assert.Throws<UftException>(() => ImageNetResNet18.Create(modelPath: "/nonexistent/ResNet18.onnx"));
+        Assert.Contains("/nonexistent/ResNet18.onnx", e.Message);
+        Assert.Contains("Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1", e.Message);
     }
 
     [SharedDataFact]
