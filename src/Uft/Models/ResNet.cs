@@ -19,11 +19,21 @@ public sealed class ResNet : Module<Tensor, Tensor>
     readonly Conv2d conv1;
     readonly Module<Tensor, Tensor> bn1;
     readonly Sequential layer1, layer2, layer3, layer4;
+    readonly Module<Tensor, Tensor>? input_adapter;
 
     public int FeatureDim { get; }
 
-    public ResNet(string name, bool bottleneck, int[] blocks, NormFactory? norm = null) : base(name)
+    /// <summary>The stateless module applied to the input before <c>conv1</c>, if any.</summary>
+    public Module<Tensor, Tensor>? InputAdapter => input_adapter;
+
+    /// <param name="inputAdapter">Optional parameter-free module applied to the input first, e.g. to turn UFT's
+    /// normalised RGB into what imported weights were trained on (<see cref="BgrMeanInput"/>). It must hold no
+    /// parameters or persistent buffers, so the state dict keeps torchvision's names.</param>
+    public ResNet(string name, bool bottleneck, int[] blocks, NormFactory? norm = null, Module<Tensor, Tensor>? inputAdapter = null) : base(name)
     {
+        if (inputAdapter is not null && (inputAdapter.parameters().Any() || inputAdapter.state_dict().Count > 0))
+            throw new ArgumentException("an input adapter must not hold parameters or persistent buffers", nameof(inputAdapter));
+        input_adapter = inputAdapter;
         norm ??= c => BatchNorm2d(c);
         int expansion = bottleneck ? 4 : 1;
         conv1 = Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
@@ -59,6 +69,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        if (input_adapter is not null) x = input_adapter.call(x);
         var h = functional.relu(bn1.call(conv1.call(x)));
         h = functional.max_pool2d(h, 3, 2, 1);
         h = layer4.call(layer3.call(layer2.call(layer1.call(h))));
