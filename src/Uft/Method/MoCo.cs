@@ -118,6 +118,7 @@ public sealed class MoCo : Module
     public void MomentumUpdate()
     {
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         double m = Options.Momentum;
         foreach (var (pq, pk) in encoder_q.parameters().Zip(encoder_k.parameters()))
             pk.mul_(m).add_(pq, alpha: 1 - m);
@@ -130,6 +131,7 @@ public sealed class MoCo : Module
         long n = keys.shape[0], size = queue.shape[0];
         if (n > size) throw new ArgumentException($"{n} keys do not fit a queue of {size}", nameof(keys));
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         long first = Math.Min(n, size - QueuePointer);
         queue.narrow(0, QueuePointer, first).copy_(keys.narrow(0, 0, first));
         if (n > first) queue.narrow(0, 0, n - first).copy_(keys.narrow(0, first, n - first));
@@ -140,6 +142,7 @@ public sealed class MoCo : Module
     public void CopyQueryToKey()
     {
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         foreach (var (pq, pk) in encoder_q.parameters().Zip(encoder_k.parameters())) pk.copy_(pq);
         foreach (var (bq, bk) in encoder_q.buffers().Zip(encoder_k.buffers())) bk.copy_(bq);
     }

@@ -44,15 +44,16 @@ public sealed class SplitBatchNorm : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        // The scope also releases the handles that in-place updates of the buffers return.
+        using var scope = NewDisposeScope();
         if (!training || Splits == 1)
         {
             if (training) using (no_grad()) num_batches_tracked.add_(1);
-            return functional.batch_norm(x, running_mean, running_var, weight, bias, training, Momentum, Eps);
+            return functional.batch_norm(x, running_mean, running_var, weight, bias, training, Momentum, Eps).MoveToOuterDisposeScope();
         }
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         if (n % Splits != 0)
             throw new ArgumentException($"SplitBatchNorm: batch {n} is not a multiple of {Splits} splits; drop the last short batch", nameof(x));
-        using var scope = NewDisposeScope();
         var meanSplit = running_mean.repeat(Splits);
         var varSplit = running_var.repeat(Splits);
         var y = functional.batch_norm(x.view(n / Splits, c * Splits, h, w), meanSplit, varSplit,

@@ -30,6 +30,8 @@ public sealed class MomentumSgd
 
     public void ZeroGrad()
     {
+        // Each read of .grad, and each in-place op, returns a new handle: the scope releases them.
+        using var scope = NewDisposeScope();
         foreach (var (_, p, _) in slots) p.grad?.zero_();
     }
 
@@ -37,11 +39,12 @@ public sealed class MomentumSgd
     public void Step()
     {
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         foreach (var (_, p, buf) in slots)
         {
             var g = p.grad;
             if (g is null) continue;
-            using var d = WeightDecay != 0 ? g.add(p, alpha: WeightDecay) : g.clone();
+            var d = WeightDecay != 0 ? g.add(p, alpha: WeightDecay) : g;
             buf.mul_(Momentum).add_(d);
             p.add_(buf, alpha: -LearningRate);
         }

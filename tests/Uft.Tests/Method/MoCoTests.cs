@@ -149,4 +149,24 @@ public class MoCoTests
         Assert.False(f.requires_grad);
         Assert.True(z.norm(1).sub(1).abs().max().item<float>() < 1e-5);
     }
+
+    [Fact]
+    public void RepeatedStepsLeaveNoLiveTensorsBehind()
+    {
+        using var moco = Tiny(queue: 8);
+        moco.train();
+        using var x = randn(4, 3, 32, 32);
+        var sgd = new Uft.Training.MomentumSgd(moco.QueryParameters(), 0.01);
+        void Step(int i)
+        {
+            sgd.ZeroGrad();
+            using var r = moco.Step(x, x, new Random(i), new MixingOptions());
+            r.Loss.backward();
+            sgd.Step();
+        }
+        Step(0); // creates the gradients, which live on
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 1; i <= 3; i++) Step(i);
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
 }
