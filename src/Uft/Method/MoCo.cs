@@ -1,0 +1,196 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using Uft.Models;
+using ResNet = Uft.Models.ResNet;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Uft.Method;
+
+/// <summary>
+/// MoCo v2 (He et al. 2020; Chen et al. 2020), following facebookresearch/moco <c>moco/builder.py</c>, with the
+/// mixed-query term of unsupervised finetuning (Li et al. 2021). A query encoder (backbone + <see cref="ProjectionHead"/>)
+/// is trained by the caller's optimizer; the key encoder is its momentum average; a queue holds the last K keys as
+/// negatives. Parameter names are MoCo's (<c>encoder_q.conv1.weight</c>, <c>encoder_q.fc.0.weight</c>, <c>encoder_k.…</c>,
+/// <c>queue</c>) so MoCo v2 checkpoints map by dropping <c>module.</c>. One difference: the queue is stored (K, dim),
+/// a key per row, where builder.py keeps (dim, K).
+/// <example><code>
+/// using var moco = new MoCo(() => ResNet.ResNet18(SplitBatchNorm.Factory(8)), new MoCoOptions(QueueSize: 4096));
+/// optimizer.zero_grad();
+/// using var r = moco.Step(imQ, imK, RandomDraws.ForStep(seed, step), new MixingOptions());
+/// r.Loss.backward(); optimizer.step();
+/// </code></example>
+/// </summary>
+public sealed class MoCo : Module
+{
+    readonly Encoder encoder_q, encoder_k;
+    readonly Tensor queue;
+
+    public MoCoOptions Options { get; }
+    /// <summary>Row of the queue that the next key is written to.</summary>
+    public long QueuePointer { get; set; }
+    /// <summary>The query encoder's backbone: the network that finetuning produces.</summary>
+    public ResNet QueryBackbone => encoder_q.Backbone;
+    /// <summary>The queue (K, dim) of L2-normalised keys, a buffer of this module.</summary>
+    public Tensor Queue => queue;
+
+    /// <summary>
+    /// Builds both encoders by calling <paramref name="backbone"/> twice, then sets the key encoder to the query
+    /// encoder's state (so pretrained weights loaded by the factory, or later by <see cref="CopyQueryToKey"/>, reach both).
+    /// </summary>
+    public MoCo(Func<ResNet> backbone, MoCoOptions options) : base(nameof(MoCo))
+    {
+        Options = options.Validated();
+        encoder_q = new Encoder(backbone(), options.Dim);
+        encoder_k = new Encoder(backbone(), options.Dim);
+        register_module("encoder_q", encoder_q);
+        register_module("encoder_k", encoder_k);
+        CopyQueryToKey();
+        foreach (var p in encoder_k.parameters()) p.requires_grad = false;
+        queue = functional.normalize(randn(options.QueueSize, options.Dim), p: 2, dim: 1);
+        register_buffer("queue", queue);
+    }
+
+    /// <summary>
+    /// The queue size for a data set: <paramref name="requested"/> (MoCo's 65536) capped at the number of training
+    /// images, since a larger queue would hold several stale keys of the same image, rounded down to a multiple of
+    /// the batch size. Notice is a sentence for the user when the value differs from the request, else null.
+    /// </summary>
+    public static (int Size, string? Notice) QueueSize(int requested, int datasetSize, int batchSize)
+    {
+        if (requested < 1) throw UftException.Usage($"--queue-size: {requested} must be at least 1");
+        if (batchSize < 1) throw UftException.Usage($"--batch-size: {batchSize} must be at least 1");
+        if (datasetSize < batchSize)
+            throw UftException.Usage($"--batch-size: {batchSize} is more than the {datasetSize} training images; use a smaller batch");
+        int capped = Math.Min(requested, datasetSize);
+        int size = Math.Max(batchSize, capped / batchSize * batchSize);
+        if (size == requested) return (size, null);
+        string why = capped < requested ? $"capped at the {datasetSize} training images" : "";
+        string rounded = size != capped ? $"{(why.Length > 0 ? " and " : "")}rounded down to a multiple of the batch size {batchSize}" : "";
+        return (size, $"queue size {requested} {why}{rounded}: using {size}");
+    }
+
+    /// <summary>
+    /// One MoCo step, as builder.py's <c>forward</c> plus the optional mixed-query term: momentum-updates the key
+    /// encoder (before the key forward, as in MoCo), encodes keys without gradient (shuffled, see
+    /// <see cref="MoCoOptions.ShuffleKeys"/>), computes the loss against a snapshot of the queue, and enqueues the
+    /// keys. The caller zeroes gradients before, and runs backward and the optimizer step after.
+    /// </summary>
+    /// <param name="imQ">Query views (N, 3, H, W).</param>
+    /// <param name="imK">Key views of the same images (N, 3, H, W).</param>
+    /// <param name="rng">The step's random draws (key shuffle, mixing); see <see cref="RandomDraws.ForStep"/>.</param>
+    /// <param name="mix">The mixed-query term, or null for plain MoCo.</param>
+    public MoCoStepResult Step(Tensor imQ, Tensor imK, Random rng, MixingOptions? mix = null)
+    {
+        if (imQ.shape[0] != imK.shape[0]) throw new ArgumentException($"query batch {imQ.shape[0]} and key batch {imK.shape[0]} differ", nameof(imK));
+        mix?.Validated();
+        using var scope = NewDisposeScope();
+        var q = functional.normalize(encoder_q.call(imQ), p: 2, dim: 1);
+        Tensor k;
+        using (no_grad())
+        {
+            MomentumUpdate();
+            k = KeyFeatures(imK, rng);
+        }
+        // Keys are enqueued before the caller's backward, which still needs the negatives of this step.
+        var negatives = queue.clone();
+        double T = Options.Temperature;
+        var plain = InfoNce.Loss(q, k, negatives, T);
+        var loss = plain;
+        double mixLoss = double.NaN, lambda = double.NaN;
+        if (mix is not null)
+        {
+            using var mixed = mix.Kind == MixKind.CutMix ? CutMix.Mix(imQ, mix.Alpha, rng) : MixUp.Mix(imQ, mix.Alpha, rng);
+            var qMix = functional.normalize(encoder_q.call(mixed.Images), p: 2, dim: 1);
+            var kPartner = k.index_select(0, tensor(mixed.Partner, device: k.device));
+            var mixTerm = MixedQueryLoss.Loss(qMix, k, kPartner, negatives, T, mixed.Lambda);
+            loss = mix.KeepPlainLoss ? plain + mixTerm : mixTerm;
+            mixLoss = mixTerm.item<float>();
+            lambda = mixed.Lambda;
+        }
+        double positive;
+        using (no_grad()) positive = (q * k).sum(1).mean().item<float>();
+        Enqueue(k);
+        return new MoCoStepResult(loss.MoveToOuterDisposeScope(), plain.item<float>(), mixLoss, positive, lambda);
+    }
+
+    /// <summary>θ_k ← m·θ_k + (1−m)·θ_q for every parameter, in place (buffers such as BN statistics are not averaged, as in MoCo).</summary>
+    public void MomentumUpdate()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        double m = Options.Momentum;
+        foreach (var (pq, pk) in encoder_q.parameters().Zip(encoder_k.parameters()))
+            pk.mul_(m).add_(pq, alpha: 1 - m);
+    }
+
+    /// <summary>Writes <paramref name="keys"/> (n, dim) at <see cref="QueuePointer"/>, wrapping around the end in two slices,
+    /// so neither K % n == 0 nor full batches are required.</summary>
+    public void Enqueue(Tensor keys)
+    {
+        long n = keys.shape[0], size = queue.shape[0];
+        if (n > size) throw new ArgumentException($"{n} keys do not fit a queue of {size}", nameof(keys));
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        long first = Math.Min(n, size - QueuePointer);
+        queue.narrow(0, QueuePointer, first).copy_(keys.narrow(0, 0, first));
+        if (n > first) queue.narrow(0, 0, n - first).copy_(keys.narrow(0, first, n - first));
+        QueuePointer = (QueuePointer + n) % size;
+    }
+
+    /// <summary>Sets every key-encoder parameter and buffer to the query encoder's (MoCo's initialisation).</summary>
+    public void CopyQueryToKey()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        foreach (var (pq, pk) in encoder_q.parameters().Zip(encoder_k.parameters())) pk.copy_(pq);
+        foreach (var (bq, bk) in encoder_q.buffers().Zip(encoder_k.buffers())) bk.copy_(bq);
+    }
+
+    /// <summary>Query-encoder features for monitors, without gradient: the backbone's pooled features (N, FeatureDim),
+    /// or with <paramref name="projected"/> the L2-normalised head output (N, dim).</summary>
+    public Tensor QueryFeatures(Tensor x, bool projected = false)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var f = projected ? functional.normalize(encoder_q.call(x), p: 2, dim: 1) : encoder_q.Backbone.call(x);
+        return f.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The parameters the optimizer trains, with their state-dict names (<c>encoder_q.…</c>).</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> QueryParameters() =>
+        encoder_q.named_parameters().Select(p => ("encoder_q." + p.name, p.parameter));
+
+    // builder.py's _batch_shuffle_ddp / _batch_unshuffle_ddp on one device: permute, encode, restore the order.
+    Tensor KeyFeatures(Tensor imK, Random rng)
+    {
+        using var scope = NewDisposeScope();
+        if (!Options.ShuffleKeys)
+            return functional.normalize(encoder_k.call(imK), p: 2, dim: 1).MoveToOuterDisposeScope();
+        var shuffle = tensor(RandomDraws.Permutation((int)imK.shape[0], rng), device: imK.device);
+        var k = functional.normalize(encoder_k.call(imK.index_select(0, shuffle)), p: 2, dim: 1);
+        return k.index_select(0, shuffle.argsort()).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Backbone + projection head. The backbone's children are registered directly (conv1, layer1, …) and the
+    /// head as <c>fc</c>, which gives MoCo's names for a torchvision ResNet whose fc became the MLP.</summary>
+    sealed class Encoder : Module<Tensor, Tensor>
+    {
+        public ResNet Backbone { get; }
+        readonly ProjectionHead head;
+
+        public Encoder(ResNet backbone, int dim) : base(nameof(Encoder))
+        {
+            Backbone = backbone;
+            head = new ProjectionHead(backbone.FeatureDim, dim);
+            foreach (var (name, child) in backbone.named_children()) register_module(name, child);
+            register_module("fc", head);
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            return head.call(Backbone.call(x)).MoveToOuterDisposeScope();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using TorchSharp.Modules;
+using Uft.Training;
+using static TorchSharp.torch;
+
+namespace Uft.Tests.Training;
+
+public class MomentumSgdTests
+{
+    [Fact]
+    public void TwoStepsFollowPyTorchSemantics()
+    {
+        // p = (1, 2), gradient g = (0.5, -1) each step (loss = g·p), lr 0.1, momentum 0.9, weight decay 0.01.
+        // step 1: d = g + 0.01 p = (0.51, -0.98); buf = d; p = (1 - 0.051, 2 + 0.098) = (0.949, 2.098)
+        // step 2: d = (0.5 + 0.00949, -1 + 0.02098) = (0.50949, -0.97902);
+        //         buf = 0.9 (0.51, -0.98) + d = (0.96849, -1.86102); p = (0.949 - 0.096849, 2.098 + 0.186102) = (0.852151, 2.284102)
+        using var p = new Parameter(tensor(new float[] { 1, 2 }));
+        using var g = tensor(new float[] { 0.5f, -1 });
+        var sgd = new MomentumSgd([("w", p)], 0.1, 0.9, 0.01);
+        for (int i = 0; i < 2; i++)
+        {
+            sgd.ZeroGrad();
+            using var loss = (p * g).sum();
+            loss.backward();
+            sgd.Step();
+        }
+        var v = p.data<float>().ToArray();
+        Assert.Equal(0.852151, v[0], 1e-5);
+        Assert.Equal(2.284102, v[1], 1e-5);
+        var buf = sgd.StateDict()["w.momentum_buffer"].data<float>().ToArray();
+        Assert.Equal(0.96849, buf[0], 1e-5);
+        Assert.Equal(-1.86102, buf[1], 1e-5);
+    }
+}
