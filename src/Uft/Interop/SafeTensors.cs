@@ -81,7 +81,11 @@ public static class SafeTensors
     /// file beside <paramref name="path"/> is written, flushed to disk, then renamed over it, so a crash never leaves a
     /// half-written checkpoint.
     /// </summary>
-    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        AtomicFile.Write(path, file => Write(file, tensors, metadata));
+
+    /// <summary>Writes the safetensors bytes to a stream; <see cref="Save"/> is the atomic file version.</summary>
+    public static void Write(Stream file, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var items = tensors.ToList();
         var header = new Dictionary<string, object>();
@@ -98,20 +102,16 @@ public static class SafeTensors
         var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
         // Pad the header with spaces to a multiple of 8 so the data that follows is aligned, as the reference writer does.
         int padded = (json.Length + 7) / 8 * 8;
-
-        AtomicFile.Write(path, file =>
+        Span<byte> len = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(len, padded);
+        file.Write(len);
+        file.Write(json);
+        for (int i = json.Length; i < padded; i++) file.WriteByte((byte)' ');
+        foreach (var (_, t) in items)
         {
-            Span<byte> len = stackalloc byte[8];
-            BinaryPrimitives.WriteInt64LittleEndian(len, padded);
-            file.Write(len);
-            file.Write(json);
-            for (int i = json.Length; i < padded; i++) file.WriteByte((byte)' ');
-            foreach (var (_, t) in items)
-            {
-                using var cpu = t.detach().cpu().contiguous();
-                if (cpu.numel() > 0) file.Write(cpu.bytes);
-            }
-        });
+            using var cpu = t.detach().cpu().contiguous();
+            if (cpu.numel() > 0) file.Write(cpu.bytes);
+        }
     }
 
     static long ElementSize(ScalarType t) => t switch

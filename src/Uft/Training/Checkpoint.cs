@@ -26,16 +26,16 @@ public static class Checkpoint
         Directory.CreateDirectory(folder);
         string id = Guid.NewGuid().ToString("N");
         string tensorsPath = TensorsPath(folder, Last);
-        WriteAtomically(tensorsPath, s => SafeTensorsFile.Write(s, tensors, new Dictionary<string, string> { [IdKey] = id }));
+        Interop.SafeTensors.Save(tensorsPath, tensors, new Dictionary<string, string> { [IdKey] = id });
         string sha;
         using (var f = File.OpenRead(tensorsPath)) sha = Convert.ToHexStringLower(SHA256.HashData(f));
         var sidecar = info with { CheckpointId = id, TensorsSha256 = sha, SavedUtc = DateTime.UtcNow };
-        WriteAtomically(SidecarPath(tensorsPath), s => JsonSerializer.Serialize(s, sidecar, Json));
+        AtomicFile.Write(SidecarPath(tensorsPath), s => JsonSerializer.Serialize(s, sidecar, Json));
         if (keepEvery > 0 && info.Epoch % keepEvery == 0)
         {
             string kept = TensorsPath(folder, $"epoch-{info.Epoch:D4}");
-            WriteAtomically(kept, s => { using var src = File.OpenRead(tensorsPath); src.CopyTo(s); });
-            WriteAtomically(SidecarPath(kept), s => JsonSerializer.Serialize(s, sidecar, Json));
+            AtomicFile.Write(kept, s => { using var src = File.OpenRead(tensorsPath); src.CopyTo(s); });
+            AtomicFile.Write(SidecarPath(kept), s => JsonSerializer.Serialize(s, sidecar, Json));
         }
         return tensorsPath;
     }
@@ -57,7 +57,7 @@ public static class Checkpoint
         using (var f = File.OpenRead(tensorsPath)) sha = Convert.ToHexStringLower(SHA256.HashData(f));
         if (!string.Equals(sha, info.TensorsSha256, StringComparison.OrdinalIgnoreCase))
             throw new UftException($"{tensorsPath}: checksum does not match {Path.GetFileName(sidecarPath)}; the file is corrupt, truncated or from another checkpoint");
-        var (tensors, metadata) = SafeTensorsFile.Read(tensorsPath);
+        var tensors = Interop.SafeTensors.Load(tensorsPath, out var metadata);
         if (!metadata.TryGetValue(IdKey, out var id) || id != info.CheckpointId)
         {
             foreach (var t in tensors.Values) t.Dispose();
@@ -93,24 +93,4 @@ public static class Checkpoint
 
     static string TensorsPath(string folder, string name) => Path.Combine(folder, name + ".safetensors");
     static string SidecarPath(string tensorsPath) => Path.ChangeExtension(tensorsPath, ".json");
-
-    // Temp file in the same folder (rename stays on one file system), fsync, then rename over the target.
-    static void WriteAtomically(string path, Action<Stream> write)
-    {
-        string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                write(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
 }

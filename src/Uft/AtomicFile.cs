@@ -1,8 +1,8 @@
-namespace Uft.Interop;
+namespace Uft;
 
 /// <summary>Writes a file so that readers see either the old or the complete new content: a temporary file in the same
 /// folder is written, flushed to disk and renamed over the target (a crash mid-write leaves no half checkpoint).</summary>
-static class AtomicFile
+public static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {
@@ -24,4 +24,7 @@ static class AtomicFile
             if (File.Exists(tmp)) File.Delete(tmp);
         }
     }
+
+    public static void WriteAllText(string path, string text) =>
+        Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
 }
