@@ -60,7 +60,7 @@ public static class KMeans
             // Each iteration frees its (N, k) distance matrix; only the small state moves out.
             using var step = NewDisposeScope();
             var assign = SquaredDistances(x, sqNorms, centroids).argmin(1);
-            if (previous is not null && assign.equal(previous).ToBoolean()) break;
+            if (previous is not null && assign.eq(previous).all().ToBoolean()) break;
             previous = assign.MoveToOuterDisposeScope();
             var sums = zeros(k, x.shape[1], dtype: x.dtype).index_add_(0, assign, x, 1);
             var counts = zeros(k, dtype: x.dtype).index_add_(0, assign, ones(n, dtype: x.dtype), 1);
