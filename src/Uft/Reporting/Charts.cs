@@ -15,7 +15,7 @@ public static class Charts
 
     static Plot NewPlot()
     {
-        var plot = NewPlot();
+        var plot = new Plot();
         plot.Font.Set("DejaVu Sans");
         return plot;
     }
@@ -62,13 +62,15 @@ public static class Charts
     public static byte[] Curves(string title, string xLabel, string yLabel, IReadOnlyList<(string Name, double[] X, double[] Y)> series, bool logY = false, int width = 540, int height = 320)
     {
         var plot = NewPlot();
+        // A legend only where there is something to tell apart; it goes under the plot, clear of the lines.
+        bool legend = series.Count(s => s.X.Length > 0) > 1;
         for (int i = 0; i < series.Count; i++)
         {
             var (name, x, y) = series[i];
             if (x.Length == 0) continue;
             var ys = logY ? y.Select(v => Math.Log10(Math.Max(v, 1e-12))).ToArray() : y;
             var line = plot.Add.Scatter(x, ys, SeriesColor(i));
-            line.LegendText = name;
+            if (legend) line.LegendText = name;
             line.LineWidth = 2;
             line.MarkerSize = x.Length <= 30 ? 5 : 0;
         }
@@ -80,7 +82,7 @@ public static class Charts
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
-        if (series.Count(s => s.X.Length > 0) > 1) plot.ShowLegend(Alignment.UpperRight);
+        if (legend) plot.ShowLegend(Edge.Bottom);
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
 

@@ -31,7 +31,8 @@ public class ReportTests
             Assert.InRange(report.Metrics[EvalMetrics.Retrieval].Mean, 0, 1);
             Assert.InRange(report.Metrics[EvalMetrics.SourceClusteringPrecision].Mean, 0.5, 1);
         }
-        WriteCurve(after);
+        WriteCurve(before, speed: 0.6);
+        WriteCurve(after, speed: 1);
         File.WriteAllText(Path.Combine(after, "config.json"), "{\n  \"preset\": \"uft\",\n  \"epochs\": 30\n}");
 
         var loaded = EvalReport.Load(Path.Combine(after, "eval.json"));
@@ -59,18 +60,18 @@ public class ReportTests
         Assert.True(e.IsUsage);
     }
 
-    /// <summary>A plausible 30-epoch metrics.jsonl: falling loss, cosine lr, rising kNN, alignment/uniformity.</summary>
-    static void WriteCurve(string folder)
+    /// <summary>A plausible 30-epoch metrics.jsonl: falling loss, cosine lr, rising kNN, alignment/uniformity; speed scales the changes.</summary>
+    static void WriteCurve(string folder, double speed)
     {
         var lines = Enumerable.Range(1, 30).Select(e => JsonSerializer.Serialize(new
         {
             epoch = e,
             step = e * 47,
-            loss = 8.5 * Math.Exp(-e / 12.0) + 2.1,
+            loss = 8.5 * Math.Exp(-e * speed / 12.0) + 2.1,
             lr = 0.03 * 0.5 * (1 + Math.Cos(Math.PI * (e - 1) / 30)),
-            knn = 0.55 + 0.25 * (1 - Math.Exp(-e / 8.0)),
-            align = 0.9 - 0.3 * (1 - Math.Exp(-e / 10.0)),
-            uniform = -2.2 - 1.1 * (1 - Math.Exp(-e / 9.0)),
+            knn = 0.55 + 0.25 * speed * (1 - Math.Exp(-e / 8.0)),
+            align = 0.9 - 0.3 * speed * (1 - Math.Exp(-e / 10.0)),
+            uniform = -2.2 - 1.1 * speed * (1 - Math.Exp(-e / 9.0)),
         }));
         File.WriteAllLines(Path.Combine(folder, "metrics.jsonl"), lines);
     }
