@@ -12,6 +12,9 @@ public sealed record EvalOptions
     public int KnnK { get; init; } = 200;
     public double KnnTemperature { get; init; } = 0.1;
     public bool LinearProbe { get; init; } = true;
+    /// <summary>K values of the K-shot linear probe on frozen features (empty: none), over <see cref="ProbeTrials"/> trials.</summary>
+    public int[] ProbeShots { get; init; } = [1, 2, 4, 8];
+    public int ProbeTrials { get; init; } = 3;
     public KShotOptions? KShot { get; init; }
     public FixMatchOptions? FixMatch { get; init; }
     /// <summary>Points drawn for each t-SNE picture; 0 draws none.</summary>
@@ -26,6 +29,7 @@ public sealed record EvalOptions
         if (RetrievalK < 1) throw UftException.Usage($"--retrieval-k: {RetrievalK} must be at least 1");
         if (ClusteringRestarts < 1) throw UftException.Usage($"--restarts: {ClusteringRestarts} must be at least 1");
         if (KnnK < 1 || KnnTemperature <= 0) throw UftException.Usage($"--knn-k {KnnK} / --knn-t {KnnTemperature}: both must be positive");
+        if (ProbeShots.Any(k => k < 1) || ProbeTrials < 1) throw UftException.Usage("--probe-shots / --probe-trials: give positive numbers");
         if (TSnePoints < 0) throw UftException.Usage($"--tsne-points: {TSnePoints} must be 0 (none) or more");
         KShot?.Validate();
         FixMatch?.Validate();

@@ -55,6 +55,12 @@ public static class EvalSuite
                 metrics[EvalMetrics.LinearProbeTop1] = MetricSummary.Single(top1);
                 metrics[EvalMetrics.LinearProbeMeanClass] = MetricSummary.Single(meanClass);
             }
+            if (options.ProbeShots.Length > 0)
+                foreach (var r in Timed("probe_kshot", () => LinearProbe.KShot(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.ProbeShots, options.ProbeTrials, options.Seed)))
+                {
+                    metrics[EvalMetrics.ProbeTop1(r.Shots)] = r.Top1;
+                    metrics[EvalMetrics.ProbeMeanClass(r.Shots)] = r.MeanClassAccuracy;
+                }
 
             Tensor? sourceFeats = null;
             if (source is { Count: > 0 })

@@ -19,6 +19,34 @@ public static class LinearProbe
         return (ClassificationAccuracy.Top1(predictions, testLabels), ClassificationAccuracy.MeanClass(predictions, testLabels));
     }
 
+    /// <summary>
+    /// K-shot linear probe: for each K and trial, fit on K random train items a class and score on the whole test
+    /// set. Cheap on CPU, and a floor for the K-shot finetune (the backbone stays frozen).
+    /// </summary>
+    public static IReadOnlyList<KShotResult> KShot(Tensor trainFeats, int[] trainLabels, Tensor testFeats, int[] testLabels, int numClasses,
+        IReadOnlyList<int> shots, int trials = 3, int seed = 0, double weightDecay = 1e-4, int maxIter = 100)
+    {
+        var results = new List<KShotResult>();
+        foreach (int k in shots)
+        {
+            var top1 = new List<double>();
+            var meanClass = new List<double>();
+            for (int trial = 0; trial < trials; trial++)
+            {
+                var rng = new Random(seed * 1_000_003 + k * 1009 + trial);
+                var chosen = Enumerable.Range(0, trainLabels.Length).GroupBy(i => trainLabels[i]).OrderBy(g => g.Key)
+                    .SelectMany(g => g.OrderBy(_ => rng.Next()).Take(k)).Select(i => (long)i).ToArray();
+                using var index = tensor(chosen);
+                using var x = trainFeats.index_select(0, index);
+                var pred = FitPredict(x, chosen.Select(i => trainLabels[i]).ToArray(), testFeats, numClasses, weightDecay, maxIter, seed + trial);
+                top1.Add(ClassificationAccuracy.Top1(pred, testLabels));
+                meanClass.Add(ClassificationAccuracy.MeanClass(pred, testLabels));
+            }
+            results.Add(new KShotResult(k, MetricSummary.Of(top1), MetricSummary.Of(meanClass)));
+        }
+        return results;
+    }
+
     /// <summary>Fits on (trainFeats, trainLabels) and returns the predicted class of each test row.</summary>
     public static int[] FitPredict(Tensor trainFeats, int[] trainLabels, Tensor testFeats, int numClasses, double weightDecay = 1e-4, int maxIter = 100, int seed = 0)
     {

@@ -13,7 +13,8 @@ public static class HtmlReport
 {
     static readonly (string Title, Func<string, bool> Member)[] BarGroups =
     [
-        ("Frozen features: retrieval, clustering, kNN, linear probe", m => !m.StartsWith("kshot_") && !m.StartsWith("semi_") && !m.StartsWith("source_")),
+        ("Frozen features: retrieval, clustering, kNN, linear probe", m => !m.StartsWith("kshot_") && !m.StartsWith("semi_") && !m.StartsWith("source_") && !m.StartsWith("probe_")),
+        ("K-shot linear probe on frozen features (mean-class accuracy)", m => m.StartsWith("probe_") && m.EndsWith("_mean_class")),
         ("K-shot transfer (mean-class accuracy)", m => m.StartsWith("kshot_") && m.EndsWith("_mean_class")),
         ("Semi-supervised, FixMatch (mean-class accuracy)", m => m.StartsWith("semi_") && m.EndsWith("_mean_class")),
         ("Source domain (forgetting)", m => m.StartsWith("source_")),
@@ -78,7 +79,7 @@ public static class HtmlReport
             var values = runs.Select(r => r.Eval?.Metrics.GetValueOrDefault(m)).ToArray();
             double best = values.Max(v => v?.Mean ?? double.NegativeInfinity);
             bool tie = values.All(v => v is not null && v.Mean == best);
-            html.Append($"<tr><td>{E(Label(m))}</td>");
+            html.Append($"<tr><td>{E(EvalMetrics.Describe(m))}</td>");
             foreach (var v in values)
             {
                 string cls = v is not null && runs.Count > 1 && !tie && v.Mean == best ? " best" : "";
@@ -164,23 +165,6 @@ public static class HtmlReport
         return names;
     }
 
-    static string Label(string metric) => metric switch
-    {
-        EvalMetrics.Retrieval => "Retrieval accuracy (top-5)",
-        EvalMetrics.ClusteringPrecision => "Clustering accuracy (BCubed precision)",
-        EvalMetrics.ClusteringRecall => "BCubed recall",
-        EvalMetrics.ClusteringF1 => "BCubed F1",
-        EvalMetrics.ClusteringNmi => "NMI",
-        EvalMetrics.Knn => "kNN accuracy (k = 200, T = 0.1)",
-        EvalMetrics.LinearProbeTop1 => "Linear probe, top-1",
-        EvalMetrics.LinearProbeMeanClass => "Linear probe, mean-class",
-        EvalMetrics.SourceClusteringPrecision => "Source clustering accuracy",
-        EvalMetrics.SourceClusteringNmi => "Source NMI",
-        _ when metric.Split('_') is [var kind, var k, .. var rest] && int.TryParse(k, out _) =>
-            $"{(kind == "kshot" ? $"{k}-shot" : $"Semi-{k}")}, {(string.Join(' ', rest) == "top1" ? "top-1" : "mean-class")}",
-        _ => metric,
-    };
-
     static string ShortLabel(string metric) => metric switch
     {
         EvalMetrics.Retrieval => "Retrieval",
@@ -193,7 +177,7 @@ public static class HtmlReport
         EvalMetrics.LinearProbeMeanClass => "Linear mc",
         EvalMetrics.SourceClusteringPrecision => "Clustering",
         EvalMetrics.SourceClusteringNmi => "NMI",
-        _ when metric.Split('_') is [var kind, var k, ..] => kind == "kshot" ? $"{k}-shot" : $"Semi-{k}",
+        _ when metric.Split('_') is [var kind, var k, ..] => kind == "semi" ? $"Semi-{k}" : $"{k}-shot",
         _ => metric,
     };
 

@@ -31,4 +31,17 @@ public class NpyTests
         Assert.Equal(-1L, BitConverter.ToInt64(bytes, bytes.Length - 8));
         Assert.Throws<ArgumentException>(() => Npy.WriteInt64(path, [1, 2, 3], 2));
     }
+
+    [Fact]
+    public void EmbeddingsWriteFeaturesLabelsAndPathsInOneOrder()
+    {
+        string dir = Paths.TempDir();
+        using var f = TorchSharp.torch.tensor(new float[] { 1, 2, 3, 4, 5, 6 }, [3, 2]);
+        Embeddings.Write(dir, f, [2, -1, 0], ["a.jpg", "b.jpg", "c.jpg"]);
+        Assert.Contains("'shape': (3, 2)", Encoding.ASCII.GetString(File.ReadAllBytes(Path.Combine(dir, "features.npy"))));
+        var labels = File.ReadAllBytes(Path.Combine(dir, "labels.npy"));
+        Assert.Equal(-1L, BitConverter.ToInt64(labels, labels.Length - 16));
+        Assert.Equal(["a.jpg", "b.jpg", "c.jpg"], File.ReadAllLines(Path.Combine(dir, "paths.txt")));
+        Assert.Throws<ArgumentException>(() => Embeddings.Write(dir, f, [1, 2], ["a", "b"]));
+    }
 }

@@ -46,8 +46,9 @@ public class ReportTests
         // Self-contained: every image is inline, nothing is fetched.
         Assert.DoesNotMatch(new Regex("(src|href)=\"(?!data:)"), text);
         int images = Regex.Matches(text, "src=\"data:image/png;base64,").Count;
-        // Bars (frozen features, source), 5 curves, 2 t-SNE pictures per run.
-        Assert.Equal(2 + 5 + 4, images);
+        // Bars (frozen features, k-shot probe, source), 5 curves, 2 t-SNE pictures per run.
+        Assert.Equal(3 + 5 + 4, images);
+        Assert.Contains("4-shot linear probe, mean-class", text);
         Assert.Contains("uft eval --seed 1", text);
         Assert.Contains("&quot;preset&quot;: &quot;uft&quot;", text);
         Assert.Contains("Retrieval accuracy (top-5)", text);

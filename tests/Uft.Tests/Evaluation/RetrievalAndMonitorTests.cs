@@ -58,6 +58,33 @@ public class RetrievalAndMonitorTests
     }
 
     [Fact]
+    public void KShotLinearProbeSamplesKAClassAndReproduces()
+    {
+        var gen = new Generator(4);
+        using var means = randn(3, 8, generator: gen) * 4;
+        using var train = means.repeat_interleave(20, 0) + randn(60, 8, generator: gen);
+        using var test = means.repeat_interleave(10, 0) + randn(30, 8, generator: gen);
+        int[] trainLabels = Enumerable.Range(0, 60).Select(i => i / 20).ToArray(), testLabels = Enumerable.Range(0, 30).Select(i => i / 10).ToArray();
+        var a = LinearProbe.KShot(train, trainLabels, test, testLabels, 3, [1, 8], trials: 3, seed: 2);
+        var b = LinearProbe.KShot(train, trainLabels, test, testLabels, 3, [1, 8], trials: 3, seed: 2);
+        Assert.Equal([1, 8], a.Select(r => r.Shots));
+        Assert.Equal(3, a[0].MeanClassAccuracy.Values.Length);
+        Assert.Equal(a[1].MeanClassAccuracy.Values, b[1].MeanClassAccuracy.Values);
+        Assert.True(a[1].MeanClassAccuracy.Mean > 0.9, $"8-shot {a[1].MeanClassAccuracy}");
+    }
+
+    [Fact]
+    public void MetricSummaryUsesPopulationStandardDeviation()
+    {
+        var m = MetricSummary.Of([0.5, 0.7]);
+        Assert.Equal(0.6, m.Mean, 12);
+        Assert.Equal(0.1, m.Std, 12);
+        Assert.Equal("60.00 ± 10.00", m.ToString());
+        Assert.Equal("4-shot finetune, mean-class", EvalMetrics.Describe(EvalMetrics.KShotMeanClass(4)));
+        Assert.Equal("Semi-4, top-1", EvalMetrics.Describe(EvalMetrics.SemiTop1(4)));
+    }
+
+    [Fact]
     public void MeanClassAccuracyAveragesPerClassRecall()
     {
         // Class 0: 3 of 4 right; class 1: 0 of 1. Top-1 3/5, mean-class (3/4 + 0) / 2.
