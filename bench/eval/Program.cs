@@ -1,6 +1,7 @@
 // Times retrieval (top-5 cosine) and K-means (k-means++, Lloyd) of Uft.Evaluation against scikit-learn on the same
 // data, in one run: 10,000 x 512 float32 gallery and queries, K-means with matched k, restarts and iterations.
 // Usage: dotnet run -c Release --project bench/eval [-- repeats=3 n=10000 dim=512 k=100 restarts=3 iters=20]
+//        ... -- tsne=2000   times only exact t-SNE (1000 iterations) of 2000 x 512 features.
 using System.Diagnostics;
 using System.Text.Json;
 using Uft.Evaluation;
@@ -9,6 +10,15 @@ using static TorchSharp.torch;
 var arg = args.Select(a => a.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
 int Arg(string name, int fallback) => arg.TryGetValue(name, out var v) ? int.Parse(v) : fallback;
 int repeats = Arg("repeats", 3), n = Arg("n", 10_000), dim = Arg("dim", 512), k = Arg("k", 100), restarts = Arg("restarts", 3), iters = Arg("iters", 20);
+
+if (Arg("tsne", 0) is int tsnePoints and > 0)
+{
+    using var x = randn(tsnePoints, dim, generator: new Generator(0));
+    var watch = Stopwatch.StartNew();
+    TSne.Embed(x).Dispose();
+    Console.WriteLine($"t-SNE (exact, PCA 50, perplexity 30, 1000 iterations) of {tsnePoints} x {dim}: {watch.Elapsed.TotalSeconds:F1} s");
+    return;
+}
 
 string dir = Path.Combine(Path.GetTempPath(), "uft-bench-eval");
 Directory.CreateDirectory(dir);

@@ -21,26 +21,32 @@ public static class TSne
         long n = x.shape[0];
         if (x.dim() != 2 || n < 4) throw new ArgumentException("t-SNE needs an (N, D) matrix with N >= 4");
         if (perplexity <= 0 || perplexity >= n) throw new ArgumentOutOfRangeException(nameof(perplexity), $"perplexity {perplexity} must lie in (0, N = {n})");
+        LargeAllocations.ReturnToOs();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var data = Pca(x.detach().to(ScalarType.Float64), pcaDims);
         var p = JointProbabilities(SquaredDistances(data), perplexity);
 
+        // The descent runs in float32 (memory-bound N x N passes, half the bytes); affinities were found in float64.
+        p = p.to(ScalarType.Float32);
         var generator = new Generator((ulong)seed);
-        var y = randn(n, 2, dtype: ScalarType.Float64, generator: generator).mul_(1e-4);
+        var y = randn(n, 2, generator: generator).mul_(1e-4);
         var update = zeros_like(y);
         var gains = ones_like(y);
         double lr = Math.Max(n / Exaggeration / 4, 50);
-        var offDiagonal = 1 - eye(n, dtype: ScalarType.Float64);
         for (int it = 0; it < iterations; it++)
         {
             ct.ThrowIfCancellationRequested();
             using var step = NewDisposeScope();
             double exaggeration = it < ExaggerationIters ? Exaggeration : 1;
             double momentum = it < ExaggerationIters ? 0.5 : 0.8;
-            var num = SquaredDistances(y).add_(1).reciprocal_().mul_(offDiagonal);
-            var q = (num / num.sum()).clamp_min_(1e-12);
-            var pq = (p * exaggeration - q).mul_(num);
+            // Student-t kernel num_ij = 1 / (1 + ||yi - yj||²), built in place; Q = num / sum(num).
+            var sq = y.pow(2).sum(1);
+            var num = y.matmul(y.t()).mul_(-2).add_(sq.unsqueeze(1)).add_(sq.unsqueeze(0)).clamp_min_(0).add_(1).reciprocal_();
+            num.diagonal().zero_();
+            double z = num.sum().ToDouble();
+            // Gradient 4 sum_j (p_ij - q_ij) num_ij (yi - yj).
+            var pq = num.mul(-1 / z).add_(p, alpha: exaggeration).mul_(num);
             var grad = (pq.sum(1, keepdim: true) * y - pq.matmul(y)).mul_(4);
             // Gains grow where the gradient keeps pushing against the running update, shrink otherwise.
             var same = grad.sign().eq(update.sign());
@@ -49,7 +55,7 @@ public static class TSne
             y.add_(update);
             if ((it + 1) % 50 == 0) progress?.Report(new EvalProgress("t-SNE", it + 1, iterations));
         }
-        return y.to(ScalarType.Float32).MoveToOuterDisposeScope();
+        return y.MoveToOuterDisposeScope();
     }
 
     /// <summary>Centres and projects onto the top principal components (eigenvectors of the covariance).</summary>
