@@ -1,0 +1,37 @@
+namespace Uft.Evaluation;
+
+/// <summary>
+/// Settings of <see cref="EvalSuite"/>. The frozen-feature protocols (retrieval, clustering, kNN, linear probe)
+/// always run; k-shot transfer and FixMatch run when their options are given (they train, so they cost most).
+/// </summary>
+public sealed record EvalOptions
+{
+    public int BatchSize { get; init; } = 64;
+    public int RetrievalK { get; init; } = 5;
+    public int ClusteringRestarts { get; init; } = 10;
+    public int KnnK { get; init; } = 200;
+    public double KnnTemperature { get; init; } = 0.1;
+    public bool LinearProbe { get; init; } = true;
+    /// <summary>K values of the K-shot linear probe on frozen features (empty: none), over <see cref="ProbeTrials"/> trials.</summary>
+    public int[] ProbeShots { get; init; } = [1, 2, 4, 8];
+    public int ProbeTrials { get; init; } = 3;
+    public KShotOptions? KShot { get; init; }
+    public FixMatchOptions? FixMatch { get; init; }
+    /// <summary>Points drawn for each t-SNE picture; 0 draws none.</summary>
+    public int TSnePoints { get; init; } = 2000;
+    public double TSnePerplexity { get; init; } = 30;
+    public int TSneIterations { get; init; } = 1000;
+    public int Seed { get; init; } = 0;
+
+    public void Validate()
+    {
+        if (BatchSize < 1) throw UftException.Usage($"--batch-size: {BatchSize} must be at least 1");
+        if (RetrievalK < 1) throw UftException.Usage($"--retrieval-k: {RetrievalK} must be at least 1");
+        if (ClusteringRestarts < 1) throw UftException.Usage($"--restarts: {ClusteringRestarts} must be at least 1");
+        if (KnnK < 1 || KnnTemperature <= 0) throw UftException.Usage($"--knn-k {KnnK} / --knn-t {KnnTemperature}: both must be positive");
+        if (ProbeShots.Any(k => k < 1) || ProbeTrials < 1) throw UftException.Usage("--probe-shots / --probe-trials: give positive numbers");
+        if (TSnePoints < 0) throw UftException.Usage($"--tsne-points: {TSnePoints} must be 0 (none) or more");
+        KShot?.Validate();
+        FixMatch?.Validate();
+    }
+}

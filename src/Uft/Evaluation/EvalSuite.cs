@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Uft.Data;
+using Uft.Models;
+using Uft.Reporting;
+using static TorchSharp.torch;
+
+namespace Uft.Evaluation;
+
+/// <summary>
+/// Runs the paper's evaluations of one backbone on a labelled train/test pair (features: pooled output, L2-normalised,
+/// evaluation transform) and writes eval.json plus t-SNE pictures into an output folder.
+/// </summary>
+public static class EvalSuite
+{
+    public static EvalReport Run(ResNet backbone, string backboneName, ImageFolder train, ImageFolder test, IReadOnlyList<ImageItem>? source,
+        EvalTransforms transforms, EvalOptions options, string outputDir, string? command = null,
+        IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
+    {
+        options.Validate();
+        if (!train.IsLabeled || !test.IsLabeled) throw UftException.Usage("evaluation needs labelled train and test folders laid out as root/<class>/<image>");
+        if (!train.Classes.SequenceEqual(test.Classes))
+            throw UftException.Usage($"{test.Root}: its classes differ from those of {train.Root}; give a matching train/test pair");
+        if (train.Count < options.RetrievalK) throw UftException.Usage($"{train.Root}: {train.Count} images, fewer than retrieval's k = {options.RetrievalK}");
+        Directory.CreateDirectory(outputDir);
+        int numClasses = train.Classes.Count;
+        var metrics = new Dictionary<string, MetricSummary>();
+        var seconds = new Dictionary<string, double>();
+        var pictures = new Dictionary<string, string>();
+        T Timed<T>(string name, Func<T> run)
+        {
+            var watch = Stopwatch.StartNew();
+            var result = run();
+            seconds[name] = Math.Round(watch.Elapsed.TotalSeconds, 2);
+            return result;
+        }
+
+        var (trainFeats, trainLabels) = Timed("features_train", () => Features.Extract(backbone, train.Items, transforms.Eval, options.BatchSize, progress, ct));
+        var (testFeats, testLabels) = Timed("features_test", () => Features.Extract(backbone, test.Items, transforms.Eval, options.BatchSize, progress, ct));
+        using (trainFeats)
+        using (testFeats)
+        {
+            metrics[EvalMetrics.Retrieval] = MetricSummary.Single(Timed("retrieval", () =>
+                Retrieval.TopKAccuracy(testFeats, testLabels, trainFeats, trainLabels, options.RetrievalK)));
+            var clustering = Timed("clustering", () => Clustering.Evaluate(trainFeats, trainLabels, options.ClusteringRestarts, options.Seed));
+            metrics[EvalMetrics.ClusteringPrecision] = MetricSummary.Single(clustering.BCubedPrecision);
+            metrics[EvalMetrics.ClusteringRecall] = MetricSummary.Single(clustering.BCubedRecall);
+            metrics[EvalMetrics.ClusteringF1] = MetricSummary.Single(clustering.BCubedF1);
+            metrics[EvalMetrics.ClusteringNmi] = MetricSummary.Single(clustering.Nmi);
+            metrics[EvalMetrics.Knn] = MetricSummary.Single(Timed("knn", () =>
+                KnnClassifier.Accuracy(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.KnnK, options.KnnTemperature)));
+            if (options.LinearProbe)
+            {
+                var (top1, meanClass) = Timed("linear_probe", () => LinearProbe.Evaluate(trainFeats, trainLabels, testFeats, testLabels, numClasses, seed: options.Seed));
+                metrics[EvalMetrics.LinearProbeTop1] = MetricSummary.Single(top1);
+                metrics[EvalMetrics.LinearProbeMeanClass] = MetricSummary.Single(meanClass);
+            }
+            if (options.ProbeShots.Length > 0)
+                foreach (var r in Timed("probe_kshot", () => LinearProbe.KShot(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.ProbeShots, options.ProbeTrials, options.Seed)))
+                {
+                    metrics[EvalMetrics.ProbeTop1(r.Shots)] = r.Top1;
+                    metrics[EvalMetrics.ProbeMeanClass(r.Shots)] = r.MeanClassAccuracy;
+                }
+
+            Tensor? sourceFeats = null;
+            if (source is { Count: > 0 })
+            {
+                (sourceFeats, var sourceLabels) = Timed("features_source", () => Features.Extract(backbone, source, transforms.Eval, options.BatchSize, progress, ct));
+                if (sourceLabels.All(l => l >= 0))
+                {
+                    var s = Timed("source_clustering", () => Clustering.Evaluate(sourceFeats, sourceLabels, options.ClusteringRestarts, options.Seed));
+                    metrics[EvalMetrics.SourceClusteringPrecision] = MetricSummary.Single(s.BCubedPrecision);
+                    metrics[EvalMetrics.SourceClusteringNmi] = MetricSummary.Single(s.Nmi);
+                }
+            }
+            using (sourceFeats)
+            {
+                if (options.TSnePoints > 0)
+                    Timed("tsne", () => DrawTSne(trainFeats, trainLabels, train.Classes, sourceFeats, options, outputDir, pictures, progress, ct));
+            }
+        }
+
+        if (options.KShot is { } kshot)
+        {
+            var trainTransform = transforms.KShotTrain ?? throw new ArgumentException("k-shot transfer needs a train-time transform");
+            var results = Timed("kshot", () => KShotTransfer.Run(backbone, train.Items, test.Items, numClasses, trainTransform, transforms.Eval, kshot, progress, ct));
+            foreach (var r in results)
+            {
+                metrics[EvalMetrics.KShotTop1(r.Shots)] = r.Top1;
+                metrics[EvalMetrics.KShotMeanClass(r.Shots)] = r.MeanClassAccuracy;
+            }
+        }
+        if (options.FixMatch is { } fixmatch)
+        {
+            if (transforms.Weak is null || transforms.Strong is null) throw new ArgumentException("FixMatch needs weak and strong transforms");
+            var results = Timed("fixmatch", () => FixMatch.Run(backbone, train.Items, test.Items, numClasses, transforms.Weak, transforms.Strong, transforms.Eval, fixmatch, progress, ct));
+            foreach (var r in results)
+            {
+                metrics[EvalMetrics.SemiTop1(r.Shots)] = r.Top1;
+                metrics[EvalMetrics.SemiMeanClass(r.Shots)] = r.MeanClassAccuracy;
+            }
+        }
+
+        var report = new EvalReport
+        {
+            Backbone = backboneName,
+            Command = command,
+            Metrics = metrics,
+            Seconds = seconds,
+            Settings = Settings(train, test, source, options),
+            Pictures = pictures,
+        };
+        report.Save(Path.Combine(outputDir, "eval.json"));
+        return report;
+    }
+
+    static Dictionary<string, string> Settings(ImageFolder train, ImageFolder test, IReadOnlyList<ImageItem>? source, EvalOptions options)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["train"] = $"{train.Root} ({train.Count} images, {train.Classes.Count} classes)",
+            ["test"] = $"{test.Root} ({test.Count} images)",
+            ["options"] = JsonSerializer.Serialize(options, EvalReport.Json),
+        };
+        if (source is { Count: > 0 }) settings["source"] = $"{source.Count} images";
+        return settings;
+    }
+
+    static int DrawTSne(Tensor trainFeats, int[] trainLabels, IReadOnlyList<string> classes, Tensor? sourceFeats, EvalOptions options,
+        string outputDir, Dictionary<string, string> pictures, IProgress<EvalProgress>? progress, CancellationToken ct)
+    {
+        var rng = new Random(options.Seed);
+        var target = Subsample((int)trainFeats.shape[0], options.TSnePoints, rng);
+        using (var embedded = Embed(trainFeats.index_select(0, tensor(target)), options, progress, ct))
+        {
+            var (x, y) = Columns(embedded);
+            var png = Charts.Scatter2D("t-SNE of target features, by class", x, y, target.Select(i => trainLabels[i]).ToArray(), classes);
+            File.WriteAllBytes(Path.Combine(outputDir, "tsne_target.png"), png);
+            pictures["t-SNE, target by class"] = "tsne_target.png";
+        }
+        if (sourceFeats is null) return 1;
+        var t = Subsample((int)trainFeats.shape[0], options.TSnePoints / 2, rng);
+        var s = Subsample((int)sourceFeats.shape[0], options.TSnePoints / 2, rng);
+        using var both = cat([trainFeats.index_select(0, tensor(t)), sourceFeats.index_select(0, tensor(s))], 0);
+        using (var embedded = Embed(both, options, progress, ct))
+        {
+            var (x, y) = Columns(embedded);
+            var domain = Enumerable.Repeat(0, t.Length).Concat(Enumerable.Repeat(1, s.Length)).ToArray();
+            var png = Charts.Scatter2D("t-SNE of source and target features", x, y, domain, ["target", "source"]);
+            File.WriteAllBytes(Path.Combine(outputDir, "tsne_source_target.png"), png);
+            pictures["t-SNE, source and target"] = "tsne_source_target.png";
+        }
+        return 2;
+    }
+
+    static Tensor Embed(Tensor x, EvalOptions options, IProgress<EvalProgress>? progress, CancellationToken ct) =>
+        TSne.Embed(x, Math.Min(options.TSnePerplexity, (x.shape[0] - 1) / 3.0), iterations: options.TSneIterations, seed: options.Seed, progress: progress, ct: ct);
+
+    static long[] Subsample(int n, int max, Random rng) =>
+        (n <= max ? Enumerable.Range(0, n) : Enumerable.Range(0, n).OrderBy(_ => rng.Next()).Take(max).Order()).Select(i => (long)i).ToArray();
+
+    static (float[] X, float[] Y) Columns(Tensor xy)
+    {
+        var flat = xy.contiguous().data<float>().ToArray();
+        return (flat.Where((_, i) => i % 2 == 0).ToArray(), flat.Where((_, i) => i % 2 == 1).ToArray());
+    }
+}

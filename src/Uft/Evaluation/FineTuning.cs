@@ -1,0 +1,68 @@
+using TorchSharp;
+using Linear = TorchSharp.Modules.Linear;
+using Uft.Data;
+using Uft.Models;
+using static TorchSharp.torch;
+
+namespace Uft.Evaluation;
+
+/// <summary>Pieces shared by the protocols that finetune the whole network with a new linear classifier.</summary>
+static class FineTuning
+{
+    /// <summary>A detached copy of every parameter and buffer, so that each trial starts from the same weights.</summary>
+    public static Dictionary<string, Tensor> Snapshot(ResNet backbone) =>
+        backbone.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+
+    public static void Restore(ResNet backbone, Dictionary<string, Tensor> snapshot)
+    {
+        using var _ = no_grad();
+        foreach (var (name, value) in backbone.state_dict()) value.copy_(snapshot[name]);
+    }
+
+    /// <summary>A new linear classifier with weights ~ N(0, 0.01²) and zero bias, drawn from a seeded generator.</summary>
+    public static Linear NewHead(int inFeatures, int numClasses, int seed)
+    {
+        var head = nn.Linear(inFeatures, numClasses);
+        using var _ = no_grad();
+        head.weight!.copy_(randn(numClasses, inFeatures, generator: new Generator((ulong)seed)) * 0.01);
+        head.bias!.zero_();
+        return head;
+    }
+
+    /// <summary>K labelled items a class (fewer where a class has fewer), drawn without replacement.</summary>
+    public static List<ImageItem> SampleShots(IReadOnlyList<ImageItem> items, int shots, Random rng) =>
+        items.Where(i => i.Label >= 0).GroupBy(i => i.Label).OrderBy(g => g.Key)
+            .SelectMany(g => g.OrderBy(_ => rng.Next()).Take(shots)).ToList();
+
+    /// <summary>Predicted class of each item: eval mode, evaluation transform, no gradient.</summary>
+    public static int[] Predict(ResNet backbone, Linear head, bool normalise, IReadOnlyList<ImageItem> items, IViewTransform transform,
+        int batchSize, IProgress<EvalProgress>? progress, CancellationToken ct)
+    {
+        bool wasTraining = backbone.training;
+        backbone.eval();
+        head.eval();
+        try
+        {
+            var predictions = new int[items.Count];
+            using var _ = no_grad();
+            for (int start = 0; start < items.Count; start += batchSize)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                int n = Math.Min(batchSize, items.Count - start);
+                var batch = BatchBuilder.Build(items.Skip(start).Take(n).ToList(), transform, Enumerable.Range(start, n).ToArray());
+                var features = backbone.call(batch);
+                if (normalise) features = nn.functional.normalize(features, dim: 1);
+                var pred = head.call(features).argmax(1).to(ScalarType.Int32).data<int>().ToArray();
+                Array.Copy(pred, 0, predictions, start, n);
+                progress?.Report(new EvalProgress("test", start + n, items.Count));
+            }
+            return predictions;
+        }
+        finally
+        {
+            backbone.train(wasTraining);
+            head.train();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using TorchSharp;
+using Uft.Data;
+using Uft.Models;
+using static TorchSharp.torch;
+
+namespace Uft.Evaluation;
+
+/// <summary>
+/// FixMatch (Sohn et al. 2020) started from the backbone under test: each step a labelled batch (weak view,
+/// cross-entropy) and mu times as many unlabelled images whose weak-view prediction, where at least
+/// <see cref="FixMatchOptions.Threshold"/> confident, is the pseudo-label for their strong view.
+/// Reports "Semi-K" test accuracy. The backbone is left as it came.
+/// </summary>
+public static class FixMatch
+{
+    public static IReadOnlyList<KShotResult> Run(ResNet backbone, IReadOnlyList<ImageItem> train, IReadOnlyList<ImageItem> test, int numClasses,
+        IViewTransform weak, IViewTransform strong, IViewTransform evalTransform, FixMatchOptions options,
+        IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
+    {
+        options.Validate();
+        if (numClasses < 2) throw UftException.Usage("FixMatch needs a labelled train folder with at least two classes");
+        if (weak.Size != strong.Size) throw new ArgumentException($"weak ({weak.Size}) and strong ({strong.Size}) views must have the same size");
+        var snapshot = FineTuning.Snapshot(backbone);
+        bool wasTraining = backbone.training;
+        try
+        {
+            var results = new List<KShotResult>();
+            foreach (int shots in options.Shots)
+            {
+                var top1 = new List<double>();
+                var meanClass = new List<double>();
+                for (int trial = 0; trial < options.Trials; trial++)
+                {
+                    FineTuning.Restore(backbone, snapshot);
+                    var (t, m) = RunTrial(backbone, train, test, numClasses, shots, options.Seed * 1_000_003 + shots * 1009 + trial, weak, strong, evalTransform, options, progress, ct);
+                    top1.Add(t);
+                    meanClass.Add(m);
+                }
+                results.Add(new KShotResult(shots, MetricSummary.Of(top1), MetricSummary.Of(meanClass)));
+            }
+            return results;
+        }
+        finally
+        {
+            FineTuning.Restore(backbone, snapshot);
+            backbone.train(wasTraining);
+            foreach (var t in snapshot.Values) t.Dispose();
+        }
+    }
+
+    static (double Top1, double MeanClassAccuracy) RunTrial(ResNet backbone, IReadOnlyList<ImageItem> train, IReadOnlyList<ImageItem> test, int numClasses,
+        int shots, int seed, IViewTransform weak, IViewTransform strong, IViewTransform evalTransform, FixMatchOptions options,
+        IProgress<EvalProgress>? progress, CancellationToken ct)
+    {
+        var rng = new Random(seed);
+        var labelled = FineTuning.SampleShots(train, shots, rng);
+        var decodedLabelled = labelled.Zip(BatchBuilder.Decode(labelled, weak.Size)).ToDictionary(p => p.First.Path, p => p.Second);
+        using var head = FineTuning.NewHead(backbone.FeatureDim, numClasses, seed);
+        var baseLr = new[] { options.LrHead, options.LrBackbone };
+        using var optimizer = optim.SGD(new TorchSharp.Modules.SGD.ParamGroup[]
+        {
+            new(head.parameters(), lr: baseLr[0], momentum: options.Momentum, weight_decay: options.WeightDecay, nesterov: true),
+            new(backbone.parameters(), lr: baseLr[1], momentum: options.Momentum, weight_decay: options.WeightDecay, nesterov: true),
+        }, options.LrHead);
+        backbone.train();
+        head.train();
+        int b = options.BatchSize, ub = options.Mu * options.BatchSize;
+        for (int step = 0; step < options.Steps; step++)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            double decay = Math.Cos(7 * Math.PI * step / (16.0 * options.Steps));
+            int g = 0;
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = baseLr[g++] * decay;
+
+            var labelledBatch = Enumerable.Range(0, b).Select(_ => labelled[rng.Next(labelled.Count)]).ToList();
+            var unlabelledBatch = Enumerable.Range(0, ub).Select(_ => train[rng.Next(train.Count)]).ToList();
+            // Each unlabelled image is decoded once and gives both its weak and its strong view.
+            var unlabelledImages = BatchBuilder.Decode(unlabelledBatch, weak.Size);
+            var xl = BatchBuilder.Build(labelledBatch.Select(i => decodedLabelled[i.Path]).ToList(), weak, labelledBatch.Select(_ => rng.Next()).ToArray());
+            var uw = BatchBuilder.Build(unlabelledImages, weak, unlabelledImages.Select(_ => rng.Next()).ToArray());
+            var us = BatchBuilder.Build(unlabelledImages, strong, unlabelledImages.Select(_ => rng.Next()).ToArray());
+            var y = tensor(labelledBatch.Select(i => (long)i.Label).ToArray());
+
+            optimizer.zero_grad();
+            // One forward over all three parts so batch norm sees them together, as FixMatch's interleaving intends.
+            var logits = head.call(backbone.call(cat([xl, uw, us], 0)));
+            var logitsL = logits.narrow(0, 0, b);
+            var logitsW = logits.narrow(0, b, ub).detach();
+            var logitsS = logits.narrow(0, b + ub, ub);
+            var (confidence, pseudo) = nn.functional.softmax(logitsW, 1).max(1);
+            var mask = confidence.ge(options.Threshold).to(logitsS.dtype);
+            var lossU = (nn.functional.cross_entropy(logitsS, pseudo, reduction: nn.Reduction.None) * mask).mean();
+            var loss = nn.functional.cross_entropy(logitsL, y) + options.LambdaU * lossU;
+            loss.backward();
+            optimizer.step();
+            progress?.Report(new EvalProgress($"semi-{shots}", step + 1, options.Steps));
+        }
+        var predictions = FineTuning.Predict(backbone, head, normalise: false, test, evalTransform, options.EvalBatchSize, progress, ct);
+        var labels = test.Select(i => i.Label).ToArray();
+        return (ClassificationAccuracy.Top1(predictions, labels), ClassificationAccuracy.MeanClass(predictions, labels));
+    }
+}

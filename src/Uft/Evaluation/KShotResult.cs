@@ -1,0 +1,4 @@
+namespace Uft.Evaluation;
+
+/// <summary>K-shot transfer outcome for one K: test top-1 and mean-class accuracy over trials.</summary>
+public sealed record KShotResult(int Shots, MetricSummary Top1, MetricSummary MeanClassAccuracy);

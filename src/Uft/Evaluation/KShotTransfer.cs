@@ -1,0 +1,103 @@
+using TorchSharp;
+using Uft.Data;
+using Uft.Models;
+using static TorchSharp.torch;
+
+namespace Uft.Evaluation;
+
+/// <summary>
+/// Few-shot transfer: for each K and trial, sample K labelled images a class from the train set, put a new linear
+/// classifier on the backbone and finetune the whole network with the train-time augmentation; report top-1 and
+/// mean-class accuracy on the test set. Every trial starts from the same weights; the backbone is left as it came.
+/// </summary>
+public static class KShotTransfer
+{
+    /// <param name="trainTransform">Train-time augmentation (random-resized-crop + flip in the paper).</param>
+    /// <param name="evalTransform">Deterministic test transform (resize + centre crop).</param>
+    public static IReadOnlyList<KShotResult> Run(ResNet backbone, IReadOnlyList<ImageItem> train, IReadOnlyList<ImageItem> test, int numClasses,
+        IViewTransform trainTransform, IViewTransform evalTransform, KShotOptions options, IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
+    {
+        options.Validate();
+        if (numClasses < 2) throw UftException.Usage("k-shot transfer needs a labelled train folder with at least two classes");
+        if (test.Count == 0) throw UftException.Usage("k-shot transfer: the test folder has no images");
+        var snapshot = FineTuning.Snapshot(backbone);
+        bool wasTraining = backbone.training;
+        try
+        {
+            var results = new List<KShotResult>();
+            foreach (int shots in options.Shots)
+            {
+                var top1 = new List<double>();
+                var meanClass = new List<double>();
+                for (int trial = 0; trial < options.Trials; trial++)
+                {
+                    FineTuning.Restore(backbone, snapshot);
+                    var (t, m) = RunTrial(backbone, train, test, numClasses, shots, TrialSeed(options.Seed, shots, trial), trainTransform, evalTransform, options, progress, ct);
+                    top1.Add(t);
+                    meanClass.Add(m);
+                }
+                results.Add(new KShotResult(shots, MetricSummary.Of(top1), MetricSummary.Of(meanClass)));
+            }
+            return results;
+        }
+        finally
+        {
+            FineTuning.Restore(backbone, snapshot);
+            backbone.train(wasTraining);
+            foreach (var t in snapshot.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>One trial: returns (top-1, mean-class accuracy) on <paramref name="test"/>.</summary>
+    public static (double Top1, double MeanClassAccuracy) RunTrial(ResNet backbone, IReadOnlyList<ImageItem> train, IReadOnlyList<ImageItem> test, int numClasses,
+        int shots, int seed, IViewTransform trainTransform, IViewTransform evalTransform, KShotOptions options, IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
+    {
+        var rng = new Random(seed);
+        var labelled = FineTuning.SampleShots(train, shots, rng);
+        if (labelled.Count < 2) throw UftException.Usage("k-shot transfer: fewer than two labelled train images");
+        // The sample is small (K x classes): decode once, augment every epoch.
+        var decoded = labelled.Zip(BatchBuilder.Decode(labelled, trainTransform.Size)).ToDictionary(p => p.First.Path, p => p.Second);
+
+        using var head = FineTuning.NewHead(backbone.FeatureDim, numClasses, seed);
+        using var optimizer = optim.SGD(new TorchSharp.Modules.SGD.ParamGroup[]
+        {
+            new(head.parameters(), lr: options.LrHead, momentum: options.Momentum, weight_decay: options.WeightDecay),
+            new(backbone.parameters(), lr: options.LrBackbone, momentum: options.Momentum, weight_decay: options.WeightDecay),
+        }, options.LrHead);
+        backbone.train();
+        head.train();
+        for (int epoch = 0; epoch < options.Epochs; epoch++)
+        {
+            var order = labelled.OrderBy(_ => rng.Next()).ToList();
+            foreach (var batchItems in Batches(order, options.BatchSize))
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var x = BatchBuilder.Build(batchItems.Select(i => decoded[i.Path]).ToList(), trainTransform, batchItems.Select(_ => rng.Next()).ToArray());
+                var y = tensor(batchItems.Select(i => (long)i.Label).ToArray());
+                optimizer.zero_grad();
+                var logits = head.call(nn.functional.normalize(backbone.call(x), dim: 1));
+                nn.functional.cross_entropy(logits, y).backward();
+                optimizer.step();
+            }
+            progress?.Report(new EvalProgress($"{shots}-shot", epoch + 1, options.Epochs));
+        }
+        var predictions = FineTuning.Predict(backbone, head, normalise: true, test, evalTransform, options.EvalBatchSize, progress, ct);
+        var labels = test.Select(i => i.Label).ToArray();
+        return (ClassificationAccuracy.Top1(predictions, labels), ClassificationAccuracy.MeanClass(predictions, labels));
+    }
+
+    static int TrialSeed(int seed, int shots, int trial) => seed * 1_000_003 + shots * 1009 + trial;
+
+    /// <summary>Consecutive batches; a last batch of one image joins the one before (batch norm needs two).</summary>
+    static IEnumerable<List<ImageItem>> Batches(List<ImageItem> items, int size)
+    {
+        var chunks = items.Chunk(size).Select(c => c.ToList()).ToList();
+        if (chunks.Count > 1 && chunks[^1].Count == 1)
+        {
+            chunks[^2].AddRange(chunks[^1]);
+            chunks.RemoveAt(chunks.Count - 1);
+        }
+        return chunks;
+    }
+}

@@ -1,0 +1,220 @@
+using System.Net;
+using System.Text;
+using Uft.Evaluation;
+
+namespace Uft.Reporting;
+
+/// <summary>
+/// One self-contained report.html comparing runs side by side: a metric table, before/after bars per group of
+/// metrics, training curves, t-SNE pictures, timings, and the exact commands and configs. Charts are PNGs inlined
+/// as base64, styles inline: the file can be mailed or archived alone.
+/// </summary>
+public static class HtmlReport
+{
+    static readonly (string Title, Func<string, bool> Member)[] BarGroups =
+    [
+        ("Frozen features: retrieval, clustering, kNN, linear probe", m => !m.StartsWith("kshot_") && !m.StartsWith("semi_") && !m.StartsWith("source_") && !m.StartsWith("probe_")),
+        ("K-shot linear probe on frozen features (mean-class accuracy)", m => m.StartsWith("probe_") && m.EndsWith("_mean_class")),
+        ("K-shot transfer (mean-class accuracy)", m => m.StartsWith("kshot_") && m.EndsWith("_mean_class")),
+        ("Semi-supervised, FixMatch (mean-class accuracy)", m => m.StartsWith("semi_") && m.EndsWith("_mean_class")),
+        ("Source domain (forgetting)", m => m.StartsWith("source_")),
+    ];
+
+    static readonly (string Title, string Axis, Func<TrainingPoint, double?> Value, bool Log)[] CurveKinds =
+    [
+        ("Training loss", "loss", p => p.Loss, false),
+        ("Learning rate", "lr", p => p.Lr, false),
+        ("kNN accuracy (monitor)", "%", p => p.Knn * 100, false),
+        ("Alignment (lower is better)", "align", p => p.Align, false),
+        ("Uniformity (lower is better)", "uniform", p => p.Uniform, false),
+    ];
+
+    public static void Write(string path, IReadOnlyList<ReportRun> runs, string? title = null)
+    {
+        if (runs.Count == 0) throw UftException.Usage("report: give at least one run or evaluation folder");
+        var names = UniqueNames(runs);
+        var html = new StringBuilder();
+        html.Append($"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{E(title ?? "UFT report")}</title>
+            <style>{Css}</style></head><body><main>
+            <h1>{E(title ?? "UFT report")}</h1>
+            <p class="sub">{runs.Count} run{(runs.Count == 1 ? "" : "s")} compared · generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by uft {E(typeof(HtmlReport).Assembly.GetName().Version?.ToString(3) ?? "")}</p>
+            """);
+        RunsTable(html, runs, names);
+        MetricsSection(html, runs, names);
+        CurvesSection(html, runs, names);
+        PicturesSection(html, runs, names);
+        ProvenanceSection(html, runs, names);
+        html.Append("</main></body></html>\n");
+        File.WriteAllText(path, html.ToString());
+    }
+
+    static void RunsTable(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names)
+    {
+        html.Append("<h2>Runs</h2><table><thead><tr><th></th><th>Run</th><th>Backbone</th><th>Evaluated</th><th>Training points</th><th>Folder</th></tr></thead><tbody>");
+        for (int r = 0; r < runs.Count; r++)
+        {
+            var run = runs[r];
+            html.Append($"<tr><td><span class=\"swatch\" style=\"background:{SwatchColor(r)}\"></span></td><td><b>{E(names[r])}</b></td><td>{E(run.Eval?.Backbone ?? "–")}</td>" +
+                $"<td>{(run.Eval is null ? "–" : run.Eval.Created.ToString("yyyy-MM-dd HH:mm"))}</td><td class=\"num\">{run.Curve.Count}</td><td class=\"path\">{E(run.Folder)}</td></tr>");
+        }
+        html.Append("</tbody></table>");
+    }
+
+    static void MetricsSection(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names)
+    {
+        var metrics = runs.Where(r => r.Eval is not null).SelectMany(r => r.Eval!.Metrics.Keys).Distinct().OrderBy(EvalMetrics.Order).ToList();
+        if (metrics.Count == 0) return;
+        html.Append("<h2>Evaluation</h2><p class=\"note\">Accuracies in percent; mean ± standard deviation over trials where a protocol has trials.");
+        if (runs.Count > 1) html.Append($" Δ is the last run minus the first ({E(names[^1])} − {E(names[0])}).");
+        html.Append("</p><table><thead><tr><th>Metric</th>");
+        foreach (var n in names) html.Append($"<th class=\"num\">{E(n)}</th>");
+        if (runs.Count > 1) html.Append("<th class=\"num\">Δ</th>");
+        html.Append("</tr></thead><tbody>");
+        foreach (var m in metrics)
+        {
+            var values = runs.Select(r => r.Eval?.Metrics.GetValueOrDefault(m)).ToArray();
+            double best = values.Max(v => v?.Mean ?? double.NegativeInfinity);
+            bool tie = values.All(v => v is not null && v.Mean == best);
+            html.Append($"<tr><td>{E(EvalMetrics.Describe(m))}</td>");
+            foreach (var v in values)
+            {
+                string cls = v is not null && runs.Count > 1 && !tie && v.Mean == best ? " best" : "";
+                html.Append($"<td class=\"num{cls}\">{(v is null ? "–" : E(v.ToString()))}</td>");
+            }
+            if (runs.Count > 1)
+            {
+                string delta = values[0] is { } a && values[^1] is { } b ? $"{100 * (b.Mean - a.Mean):+0.00;−0.00;0.00}" : "–";
+                string cls = delta.StartsWith('+') ? "up" : delta.StartsWith('−') ? "down" : "";
+                html.Append($"<td class=\"num {cls}\">{delta}</td>");
+            }
+            html.Append("</tr>");
+        }
+        html.Append("</tbody></table>");
+
+        foreach (var (groupTitle, member) in BarGroups)
+        {
+            var group = metrics.Where(member).ToList();
+            if (group.Count == 0) continue;
+            var values = group.Select(m => runs.Select(r => r.Eval?.Metrics.GetValueOrDefault(m)?.Mean).ToArray()).ToArray();
+            var errors = group.Select(m => runs.Select(r => r.Eval?.Metrics.GetValueOrDefault(m)?.Std).ToArray()).ToArray();
+            var png = Charts.GroupedBars(groupTitle, group.Select(ShortLabel).ToList(), names, values, errors, width: Math.Clamp(180 + 130 * group.Count * Math.Max(1, runs.Count / 2), 560, 1200));
+            html.Append(Img(png, groupTitle, "chart"));
+        }
+    }
+
+    static void CurvesSection(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names)
+    {
+        if (runs.All(r => r.Curve.Count == 0)) return;
+        html.Append("<h2>Training curves</h2><div class=\"grid\">");
+        foreach (var (curveTitle, axis, value, log) in CurveKinds)
+        {
+            var series = new List<(string, double[], double[])>();
+            for (int r = 0; r < runs.Count; r++)
+            {
+                var points = runs[r].Curve.Where(p => value(p) is double v && double.IsFinite(v)).ToList();
+                // Epoch on x when a run logs once an epoch; otherwise step.
+                bool byEpoch = points.Select(p => p.Epoch).Distinct().Count() == points.Count;
+                series.Add((names[r], points.Select(p => byEpoch ? (double)p.Epoch : p.Step).ToArray(), points.Select(p => value(p)!.Value).ToArray()));
+            }
+            if (series.All(s => s.Item2.Length == 0)) continue;
+            bool allByEpoch = runs.All(r => r.Curve.Select(p => p.Epoch).Distinct().Count() == r.Curve.Count);
+            html.Append(Img(Charts.Curves(curveTitle, allByEpoch ? "epoch" : "step", axis, series, log), curveTitle, "curve"));
+        }
+        html.Append("</div>");
+    }
+
+    static void PicturesSection(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names)
+    {
+        if (runs.All(r => r.Pictures.Count == 0)) return;
+        html.Append("<h2>t-SNE of features</h2><div class=\"grid\">");
+        for (int r = 0; r < runs.Count; r++)
+            foreach (var (pictureTitle, png) in runs[r].Pictures)
+                html.Append($"<figure>{Img(png, pictureTitle, "picture")}<figcaption><b>{E(names[r])}</b> · {E(pictureTitle)}</figcaption></figure>");
+        html.Append("</div>");
+    }
+
+    static void ProvenanceSection(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names)
+    {
+        html.Append("<h2>Commands, configs and timings</h2>");
+        for (int r = 0; r < runs.Count; r++)
+        {
+            var run = runs[r];
+            html.Append($"<details open><summary><span class=\"swatch\" style=\"background:{SwatchColor(r)}\"></span>{E(names[r])}</summary>");
+            if (run.Command is not null) html.Append($"<h4>Command</h4><pre>{E(run.Command)}</pre>");
+            if (run.Eval is { Seconds.Count: > 0 } eval)
+                html.Append("<h4>Wall time per protocol</h4><p class=\"times\">" +
+                    string.Join(" · ", eval.Seconds.Select(kv => $"{E(kv.Key.Replace('_', ' '))} <b>{kv.Value:0.##} s</b>")) + "</p>");
+            if (run.Eval is { Settings.Count: > 0 })
+                html.Append("<h4>Evaluation settings</h4><pre>" + E(string.Join("\n", run.Eval.Settings.Select(kv => $"{kv.Key}: {kv.Value}"))) + "</pre>");
+            foreach (var (file, text) in run.Configs) html.Append($"<h4>{E(file)}</h4><pre>{E(text)}</pre>");
+            html.Append("</details>");
+        }
+    }
+
+    /// <summary>Folder names, made distinct by their parent where two runs share a name.</summary>
+    static string[] UniqueNames(IReadOnlyList<ReportRun> runs)
+    {
+        var names = runs.Select(r => r.Name).ToArray();
+        for (int i = 0; i < names.Length; i++)
+            if (names.Count(n => n == names[i]) > 1)
+                names[i] = Path.GetFileName(Path.GetDirectoryName(runs[i].Folder) ?? "") + "/" + runs[i].Name;
+        return names;
+    }
+
+    static string ShortLabel(string metric) => metric switch
+    {
+        EvalMetrics.Retrieval => "Retrieval",
+        EvalMetrics.ClusteringPrecision => "Clustering",
+        EvalMetrics.ClusteringRecall => "BCubed R",
+        EvalMetrics.ClusteringF1 => "BCubed F1",
+        EvalMetrics.ClusteringNmi => "NMI",
+        EvalMetrics.Knn => "kNN",
+        EvalMetrics.LinearProbeTop1 => "Linear top-1",
+        EvalMetrics.LinearProbeMeanClass => "Linear mc",
+        EvalMetrics.SourceClusteringPrecision => "Clustering",
+        EvalMetrics.SourceClusteringNmi => "NMI",
+        _ when metric.Split('_') is [var kind, var k, ..] => kind == "semi" ? $"Semi-{k}" : $"{k}-shot",
+        _ => metric,
+    };
+
+    static string Img(byte[] png, string alt, string cls) =>
+        $"<img class=\"{cls}\" alt=\"{E(alt)}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\">";
+
+    static string E(string s) => WebUtility.HtmlEncode(s);
+
+    static string SwatchColor(int i) => Charts.SeriesColor(i).ToHex();
+
+    const string Css = """
+        :root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg-alt: #f6f8fa; --up: #1a7f37; --down: #cf222e; }
+        * { box-sizing: border-box; }
+        body { margin: 0; color: var(--fg); background: #fff; font: 15px/1.5 -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; }
+        main { max-width: 1240px; margin: 0 auto; padding: 28px 32px 64px; }
+        h1 { font-size: 28px; margin: 0 0 4px; }
+        h2 { font-size: 20px; margin: 36px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+        h4 { font-size: 13px; margin: 14px 0 6px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+        .sub, .note { color: var(--muted); margin: 0 0 12px; }
+        table { border-collapse: collapse; width: 100%; margin: 8px 0 20px; font-size: 14px; }
+        th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+        thead th { background: var(--bg-alt); font-weight: 600; }
+        tbody tr:hover { background: #fafbfc; }
+        .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+        .best { font-weight: 700; }
+        .up { color: var(--up); } .down { color: var(--down); }
+        .path { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; color: var(--muted); word-break: break-all; }
+        .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin-right: 8px; vertical-align: -1px; }
+        img { max-width: 100%; height: auto; display: block; }
+        img.chart { margin: 8px 0 16px; border: 1px solid var(--line); border-radius: 6px; }
+        .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 16px; }
+        .grid img { border: 1px solid var(--line); border-radius: 6px; }
+        figure { margin: 0; } figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
+        details { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; margin: 10px 0; }
+        summary { cursor: pointer; font-weight: 600; }
+        pre { background: var(--bg-alt); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; overflow-x: auto;
+              font: 12.5px/1.45 ui-monospace, "DejaVu Sans Mono", monospace; white-space: pre-wrap; word-break: break-word; max-height: 420px; }
+        .times { font-size: 14px; }
+        """;
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Uft.Data;
+using Uft.Evaluation;
+using Uft.Models;
+using Uft.Reporting;
+using static TorchSharp.torch;
+
+namespace Uft.Tests.Evaluation;
+
+public class ReportTests
+{
+    [Fact]
+    public void EvalSuiteWritesEvalJsonAndTheReportEmbedsEverything()
+    {
+        string dir = Paths.TempDir();
+        SyntheticImages.Write(Path.Combine(dir, "train"), perClass: 8, seed: 1);
+        SyntheticImages.Write(Path.Combine(dir, "test"), perClass: 4, seed: 2);
+        var train = ImageFolder.Labeled(Path.Combine(dir, "train"));
+        var test = ImageFolder.Labeled(Path.Combine(dir, "test"));
+        var transforms = new EvalTransforms(new SyntheticImages.NearestTransform(32));
+        var options = new EvalOptions { BatchSize = 8, ClusteringRestarts = 2, KnnK = 5, TSnePoints = 16, TSneIterations = 300 };
+
+        string before = Path.Combine(dir, "pretrained"), after = Path.Combine(dir, "finetuned");
+        foreach (var (folder, seed) in new[] { (before, 0), (after, 1) })
+        {
+            random.manual_seed(seed);
+            using var net = ResNet.ResNet18();
+            // The test images double as a labelled "source" set, to exercise the forgetting metric and the joint t-SNE.
+            var report = EvalSuite.Run(net, "resnet18", train, test, test.Items, transforms, options, folder, command: $"uft eval --seed {seed}");
+            Assert.InRange(report.Metrics[EvalMetrics.Retrieval].Mean, 0, 1);
+            Assert.InRange(report.Metrics[EvalMetrics.SourceClusteringPrecision].Mean, 0.5, 1);
+        }
+        WriteCurve(before, speed: 0.6);
+        WriteCurve(after, speed: 1);
+        File.WriteAllText(Path.Combine(after, "config.json"), "{\n  \"preset\": \"uft\",\n  \"epochs\": 30\n}");
+
+        var loaded = EvalReport.Load(Path.Combine(after, "eval.json"));
+        Assert.Equal("resnet18", loaded.Backbone);
+        Assert.Contains(EvalMetrics.ClusteringNmi, loaded.Metrics.Keys);
+        Assert.True(File.Exists(Path.Combine(after, loaded.Pictures["t-SNE, target by class"])));
+
+        string html = Path.Combine(dir, "report.html");
+        HtmlReport.Write(html, [ReportRun.Load(before), ReportRun.Load(after)]);
+        string text = File.ReadAllText(html);
+        // Self-contained: every image is inline, nothing is fetched.
+        Assert.DoesNotMatch(new Regex("(src|href)=\"(?!data:)"), text);
+        int images = Regex.Matches(text, "src=\"data:image/png;base64,").Count;
+        // Bars (frozen features, k-shot probe, source), 5 curves, 2 t-SNE pictures per run.
+        Assert.Equal(3 + 5 + 4, images);
+        Assert.Contains("4-shot linear probe, mean-class", text);
+        Assert.Contains("uft eval --seed 1", text);
+        Assert.Contains("&quot;preset&quot;: &quot;uft&quot;", text);
+        Assert.Contains("Retrieval accuracy (top-5)", text);
+    }
+
+    [Fact]
+    public void ReportRunRejectsAFolderWithoutResults()
+    {
+        var e = Assert.Throws<UftException>(() => ReportRun.Load(Paths.TempDir()));
+        Assert.True(e.IsUsage);
+    }
+
+    /// <summary>A plausible 30-epoch metrics.jsonl: falling loss, cosine lr, rising kNN, alignment/uniformity; speed scales the changes.</summary>
+    static void WriteCurve(string folder, double speed)
+    {
+        var lines = Enumerable.Range(1, 30).Select(e => JsonSerializer.Serialize(new
+        {
+            epoch = e,
+            step = e * 47,
+            loss = 8.5 * Math.Exp(-e * speed / 12.0) + 2.1,
+            lr = 0.03 * 0.5 * (1 + Math.Cos(Math.PI * (e - 1) / 30)),
+            knn = 0.55 + 0.25 * speed * (1 - Math.Exp(-e / 8.0)),
+            align = 0.9 - 0.3 * speed * (1 - Math.Exp(-e / 10.0)),
+            uniform = -2.2 - 1.1 * speed * (1 - Math.Exp(-e / 9.0)),
+        }));
+        File.WriteAllLines(Path.Combine(folder, "metrics.jsonl"), lines);
+    }
+}
