@@ -18,7 +18,8 @@ static class AugmentationGrid
         using var surface = SKSurface.Create(new SKImageInfo(width, height));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
-        using var font = new SKPaint { Color = SKColors.Black, TextSize = 12, IsAntialias = true };
+        using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+        using var font = new SKFont { Size = 12 };
         var rng = new Random(seed);
         for (int p = 0; p < pairs; p++)
         {
@@ -32,7 +33,7 @@ static class AugmentationGrid
             Draw(canvas, original, x0, y0);
             Draw(canvas, query, x0 + size + gap, y0);
             Draw(canvas, key, x0 + 2 * (size + gap), y0);
-            canvas.DrawText(Path.GetFileName(Path.GetDirectoryName(item.Path)) + ": image, query, key", x0, y0 + size + 13, font);
+            canvas.DrawText(Path.GetFileName(Path.GetDirectoryName(item.Path)) + ": image, query, key", x0, y0 + size + 13, SKTextAlign.Left, font, paint);
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         using var png = surface.Snapshot().Encode(SKEncodedImageFormat.Png, 100);

@@ -8,6 +8,10 @@ app.Configure(config =>
     config.SetApplicationName("uft");
     config.SetApplicationVersion(Uft.UftInfo.Version);
     config.AddCommand<InfoCommand>("info").WithDescription("Versions, threads, CPU features and CUDA availability.");
+    config.AddCommand<FinetuneCommand>("finetune").WithDescription("Unsupervised finetuning (MoCo v2 + source replay + CutMix) of a pretrained backbone on unlabeled target images.")
+        .WithExample("finetune", "--target", "data/demo/train", "--source", "data/demo/source", "--epochs", "20", "--image-size", "112", "--batch-size", "64");
+    config.AddCommand<PretrainCommand>("pretrain").WithDescription("MoCo v2 pretraining from random weights.");
+    config.AddCommand<BackbonesCommand>("backbones").WithDescription("Built-in backbones and where their weights come from.");
     config.AddBranch("data", data =>
     {
         data.SetDescription("Inspect image folders.");

@@ -51,17 +51,19 @@ public sealed class Loader
         return order;
     }
 
-    /// <summary>The batches of one epoch, in order. Stopping the enumeration early or cancelling stops the workers.</summary>
-    public IEnumerable<Batch> Epoch(int epoch, CancellationToken ct = default)
+    /// <summary>The batches of one epoch, in order, from <paramref name="startBatch"/> on (a resumed epoch skips the batches
+    /// it already trained on without decoding them). Stopping the enumeration early or cancelling stops the workers.</summary>
+    public IEnumerable<Batch> Epoch(int epoch, CancellationToken ct = default, int startBatch = 0)
     {
+        if (startBatch < 0 || startBatch > BatchesPerEpoch) throw new ArgumentOutOfRangeException(nameof(startBatch));
         var order = Order(epoch);
         int batches = BatchesPerEpoch;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var done = new TaskCompletionSource<Filled>[batches];
         for (int b = 0; b < batches; b++) done[b] = new TaskCompletionSource<Filled>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var slots = new SemaphoreSlim(Options.EffectivePrefetch);
-        int next = -1;
-        var workers = Enumerable.Range(0, Math.Min(Options.EffectiveWorkers, batches)).Select(_ => Task.Factory.StartNew(() =>
+        int next = startBatch - 1;
+        var workers = Enumerable.Range(0, Math.Min(Options.EffectiveWorkers, batches - startBatch)).Select(_ => Task.Factory.StartNew(() =>
         {
             while (true)
             {
@@ -75,7 +77,7 @@ public sealed class Loader
         }, cts.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
         try
         {
-            for (int b = 0; b < batches; b++)
+            for (int b = startBatch; b < batches; b++)
             {
                 var task = done[b].Task;
                 if (!task.IsCompleted) WaitHandle.WaitAny([((IAsyncResult)task).AsyncWaitHandle, cts.Token.WaitHandle]);

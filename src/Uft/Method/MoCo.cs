@@ -176,21 +176,26 @@ public sealed class MoCo : Module
     /// head as <c>fc</c>, which gives MoCo's names for a torchvision ResNet whose fc became the MLP.</summary>
     sealed class Encoder : Module<Tensor, Tensor>
     {
-        public ResNet Backbone { get; }
-        readonly ProjectionHead head;
+        // TorchSharp also registers a module's Module-typed fields by their field names (state_dict would then hold
+        // every weight twice, as "<Backbone>k__BackingField.*" and "head.*"): the backbone is reached through a
+        // delegate, and the head's field is named like its registered name.
+        readonly Func<ResNet> backbone;
+        readonly Sequential fc;
+
+        public ResNet Backbone => backbone();
 
         public Encoder(ResNet backbone, int dim) : base(nameof(Encoder))
         {
-            Backbone = backbone;
-            head = new ProjectionHead(backbone.FeatureDim, dim);
+            this.backbone = () => backbone;
+            fc = ProjectionHead.Create(backbone.FeatureDim, dim);
             foreach (var (name, child) in backbone.named_children()) register_module(name, child);
-            register_module("fc", head);
+            register_module("fc", fc);
         }
 
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            return head.call(Backbone.call(x)).MoveToOuterDisposeScope();
+            return fc.call(Backbone.call(x)).MoveToOuterDisposeScope();
         }
     }
 }

@@ -30,4 +30,55 @@ public static class Backbones
         ?? throw UftException.Usage($"unknown backbone '{name}'; choose one of: {string.Join(", ", All.Select(b => b.Name))} (see `uft backbones`)");
 
     public static ResNet Create(string name, NormFactory? norm = null) => Find(name).Create(norm);
+
+    /// <summary>Metadata key naming a built-in architecture in the safetensors files UFT writes.</summary>
+    public const string ArchitectureKey = "backbone";
+
+    /// <summary>
+    /// A built-in backbone by name, or a weights file: a UFT export (its metadata names the architecture, e.g. the
+    /// ImageNet ResNet with its input adapter), a torchvision ResNet state dict or a MoCo checkpoint (architecture read
+    /// from the keys: block counts per stage, bottleneck or not). Returns the model and the name to record for it.
+    /// </summary>
+    public static (ResNet Model, string Architecture) Load(string nameOrFile, NormFactory? norm = null)
+    {
+        if (!File.Exists(nameOrFile))
+        {
+            if (nameOrFile.Contains('/') || nameOrFile.Contains('.'))
+                throw UftException.Usage($"--backbone {nameOrFile}: no such file, and not a backbone name; see `uft backbones`");
+            var info = Find(nameOrFile);
+            return (info.Create(norm), info.Name);
+        }
+        string? arch = null;
+        Dictionary<string, TorchSharp.torch.Tensor> tensors;
+        if (nameOrFile.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+        {
+            tensors = Interop.SafeTensors.Load(nameOrFile, out var metadata);
+            metadata.TryGetValue(ArchitectureKey, out arch);
+        }
+        else tensors = Interop.StateDictImport.ReadFile(nameOrFile);
+        try
+        {
+            ResNet model;
+            if (arch is not null) model = Find(arch).Create(norm);
+            else
+            {
+                var prefix = Interop.StateDictImport.DetectPrefix(tensors.Keys);
+                var keys = tensors.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]).ToList();
+                var blocks = Enumerable.Range(1, 4).Select(l => keys.Where(k => k.StartsWith($"layer{l}.")).Select(k => k.Split('.')[1]).Distinct().Count()).ToArray();
+                if (blocks.Any(b => b == 0))
+                    throw UftException.Usage($"{nameOrFile}: not a ResNet state dict (no layer1..layer4 keys); give a torchvision ResNet, a MoCo checkpoint or a UFT backbone");
+                bool bottleneck = keys.Contains("layer1.0.conv3.weight");
+                model = new ResNet(Path.GetFileName(nameOrFile), bottleneck, blocks, norm);
+                arch = $"resnet({(bottleneck ? "bottleneck" : "basic")} {string.Join(",", blocks)})";
+            }
+            var report = Interop.StateDictImport.Apply(model, tensors);
+            if (!report.IsComplete)
+                throw UftException.Usage($"{nameOrFile}: weights do not fit {arch}: {report.Summary()}");
+            return (model, arch);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
 }

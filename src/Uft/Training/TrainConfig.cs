@@ -18,11 +18,13 @@ public enum NonFinitePolicy { Stop, Skip }
 /// </summary>
 public sealed record TrainConfig
 {
+    public const string DefaultBackbone = "resnet18-imagenet-sup", DefaultScratchBackbone = "resnet18";
+
     public string Name { get; init; } = "run";
     /// <summary>scratch (Unsup-T), naive, replay-only, mix-only, uft; or pretrain.</summary>
     public string Preset { get; init; } = "uft";
     /// <summary>Backbone name (see `uft backbones`) or a checkpoint/state-dict file.</summary>
-    public string Backbone { get; init; } = "resnet18-imagenet-sup";
+    public string Backbone { get; init; } = DefaultBackbone;
     /// <summary>Start from random weights instead of the backbone's pretrained ones.</summary>
     public bool RandomInit { get; init; }
     public string Target { get; init; } = "";
@@ -75,8 +77,12 @@ public sealed record TrainConfig
     /// <summary>The method switches of a preset on top of <paramref name="c"/>.</summary>
     public static TrainConfig ApplyPreset(TrainConfig c, string preset) => preset switch
     {
-        "scratch" => c with { Preset = preset, RandomInit = true, Source = null, Mixing = Mixing.None, BaseLr = 0.03 },
-        "pretrain" => c with { Preset = preset, RandomInit = true, Source = null, Mixing = Mixing.None, BaseLr = 0.03 },
+        "scratch" or "pretrain" => c with
+        {
+            Preset = preset, RandomInit = true, Source = null, Mixing = Mixing.None, BaseLr = 0.03,
+            // Random weights need an architecture that comes without them.
+            Backbone = c.Backbone == DefaultBackbone ? DefaultScratchBackbone : c.Backbone,
+        },
         "naive" => c with { Preset = preset, Source = null, Mixing = Mixing.None },
         "replay-only" => c with { Preset = preset, Mixing = Mixing.None },
         "mix-only" => c with { Preset = preset, Source = null, Mixing = c.Mixing == Mixing.None ? Mixing.CutMix : c.Mixing },

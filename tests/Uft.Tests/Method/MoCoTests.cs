@@ -20,6 +20,11 @@ public class MoCoTests
         Assert.Contains("encoder_k.fc.2.bias", sd.Keys);
         Assert.Contains("encoder_k.layer4.0.bn2.running_var", sd.Keys);
         Assert.Equal(new long[] { 8, 128 }, sd["queue"].shape);
+        // Each weight once: the backbone's keys and the head's under each encoder, and the queue; nothing registered twice.
+        using var reference = new ResNet("resnet10", false, [1, 1, 1, 1], SplitBatchNorm.Factory(2));
+        int backboneKeys = reference.state_dict().Count, headKeys = 4;
+        Assert.Equal(2 * (backboneKeys + headKeys) + 1, sd.Count);
+        Assert.Equal(reference.parameters().Count() + headKeys, moco.QueryParameters().Count());
         foreach (var key in sd.Keys.Where(k => k.StartsWith("encoder_q.")))
             Assert.True(sd[key].equal(sd["encoder_k." + key["encoder_q.".Length..]]).all().item<bool>(), key);
         Assert.All(moco.named_parameters().Where(p => p.name.StartsWith("encoder_k.")), p => Assert.False(p.parameter.requires_grad));

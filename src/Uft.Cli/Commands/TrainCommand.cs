@@ -1,0 +1,81 @@
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Uft.Training;
+
+namespace Uft.Cli.Commands;
+
+/// <summary>Runs a <see cref="Trainer"/> with an epoch bar and a step bar (loss, lr, images/s, ETA), and a table at the end.</summary>
+static class TrainRunner
+{
+    public static int Run(TrainConfig config, bool resume, int? epochs, CancellationToken cancellationToken)
+    {
+        if (resume) config = ForResume(config, epochs);
+        using var interrupt = new Interrupt(cancellationToken);
+        AnsiConsole.MarkupLineInterpolated($"[bold]{config.Preset}[/] · {config.Backbone} · {config.ImageSize} px · batch {config.BatchSize} · {config.Epochs} epochs · lr {config.EffectiveLr:G3} → {Path.Combine(config.OutputRoot, config.Name)}");
+        TrainResult result;
+        if (AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            result = AnsiConsole.Progress().AutoClear(false).Columns(ProgressBars.Columns).Start(ctx =>
+            {
+                var epochs = ctx.AddTask("epochs", maxValue: config.Epochs);
+                var steps = ctx.AddTask("steps", maxValue: 1);
+                var trainer = new Trainer(config, new SyncProgress<TrainProgress>(p =>
+                {
+                    epochs.Value = p.Epoch - 1 + (double)p.Batch / Math.Max(1, p.Batches);
+                    steps.MaxValue = p.Batches;
+                    steps.Value = p.Batch;
+                    steps.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} lr {p.Lr:G3} {p.ImagesPerSecond:F0} img/s";
+                }), n => AnsiConsole.MarkupLineInterpolated($"[grey]{n}[/]"));
+                var r = trainer.Train(resume, interrupt.Token);
+                epochs.Value = epochs.MaxValue;
+                return r;
+            });
+        }
+        else
+        {
+            int lastEpoch = 0;
+            var trainer = new Trainer(config, new SyncProgress<TrainProgress>(p =>
+            {
+                if (p.Batch == p.Batches && p.Epoch != lastEpoch)
+                {
+                    lastEpoch = p.Epoch;
+                    Console.WriteLine($"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  lr {p.Lr:G3}  {p.ImagesPerSecond:F0} img/s");
+                }
+            }), Console.WriteLine);
+            result = trainer.Train(resume, interrupt.Token);
+        }
+        Summarise(result);
+        return result.Completed ? 0 : 130;
+    }
+
+    /// <summary>A resumed run keeps the configuration it was started with; only --epochs may extend it.</summary>
+    static TrainConfig ForResume(TrainConfig given, int? epochs)
+    {
+        var folder = new RunFolder(Path.Combine(given.OutputRoot, given.Name));
+        if (!File.Exists(folder.ConfigFile)) throw Uft.UftException.Usage($"{folder.Path}: no run to resume (config.json missing); check --name and --output");
+        var saved = TrainConfig.Load(folder.ConfigFile);
+        return epochs is int e ? saved with { Epochs = e } : saved;
+    }
+
+    static void Summarise(TrainResult result)
+    {
+        var table = new Table().AddColumns("epoch", "loss", "lr", "img/s", "kNN", "align", "uniform");
+        foreach (var m in result.Epochs.TakeLast(10))
+            table.AddRow(m.Epoch.ToString(), m.Loss.ToString("F4"), m.Lr.ToString("G3"), m.ImagesPerSecond.ToString("F0"),
+                m.Knn?.ToString("P1") ?? "", m.Align?.ToString("F3") ?? "", m.Uniform?.ToString("F3") ?? "");
+        if (result.Epochs.Count > 0) AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"run folder: [bold]{Markup.Escape(result.RunFolder)}[/]" + (result.BackboneFile is null ? "" : $"  backbone: [bold]{Markup.Escape(result.BackboneFile)}[/]"));
+    }
+}
+
+sealed class FinetuneCommand : Command<FinetuneSettings>
+{
+    public override int Execute(CommandContext context, FinetuneSettings settings, CancellationToken cancellationToken) =>
+        TrainRunner.Run(settings.ResolveFinetune(), settings.Resume, settings.Epochs, cancellationToken);
+}
+
+sealed class PretrainCommand : Command<TrainSettings>
+{
+    public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken) =>
+        TrainRunner.Run(settings.Resolve("pretrain"), settings.Resume, settings.Epochs, cancellationToken);
+}

@@ -1,0 +1,72 @@
+using Uft.Data;
+using Uft.Data.Augmentations;
+using Uft.Evaluation;
+using Uft.Models;
+using static TorchSharp.torch;
+
+namespace Uft.Training;
+
+/// <summary>
+/// What the trainer measures between epochs so users see whether the representation improves, collapses or scatters:
+/// a weighted kNN classifier (k = 200, T = 0.1) on labelled monitor folders, and alignment/uniformity (Wang &amp; Isola
+/// 2020) of the target features: alignment over two augmented views of a fixed target sample, uniformity over its
+/// evaluation views.
+/// </summary>
+public sealed class Monitor
+{
+    const int AlignmentSample = 256;
+
+    readonly ImageFolder? knnTrain, knnTest;
+    readonly IReadOnlyList<ImageItem> sample;
+    readonly IViewTransform eval, augment;
+
+    Monitor(ImageFolder? knnTrain, ImageFolder? knnTest, IReadOnlyList<ImageItem> sample, IViewTransform eval, IViewTransform augment)
+    {
+        this.knnTrain = knnTrain; this.knnTest = knnTest; this.sample = sample; this.eval = eval; this.augment = augment;
+    }
+
+    public static Monitor Create(TrainConfig config, InputNorm norm, IReadOnlyList<ImageItem> target, CancellationToken ct)
+    {
+        ImageFolder? train = null, test = null;
+        if (config.MonitorTrain is not null && config.MonitorTest is not null)
+        {
+            train = ImageFolder.Labeled(config.MonitorTrain, ct: ct);
+            test = ImageFolder.Labeled(config.MonitorTest, ct: ct);
+            if (!train.Classes.SequenceEqual(test.Classes))
+                throw UftException.Usage($"--monitor-test {config.MonitorTest}: its classes differ from --monitor-train's; give a matching pair");
+        }
+        // A fixed, evenly spaced sample of the target set: the same images every epoch, so curves compare.
+        int step = Math.Max(1, target.Count / AlignmentSample);
+        var sample = target.Where((_, i) => i % step == 0).Take(AlignmentSample).ToList();
+        return new Monitor(train, test, sample, new EvalTransform(config.ImageSize, norm, cropRatio: 1.0),
+            new MoCoV2Augmentation(config.ImageSize, norm));
+    }
+
+    /// <summary>kNN top-1 accuracy (null without monitor folders), alignment and uniformity of the backbone's features.</summary>
+    public (double? Knn, double? Align, double? Uniform) Measure(ResNet backbone, int epoch, CancellationToken ct)
+    {
+        using var scope = NewDisposeScope();
+        double? knn = null;
+        if (knnTrain is not null && knnTest is not null)
+        {
+            var (bank, bankLabels) = Features.Extract(backbone, knnTrain.Items, eval, ct: ct);
+            var (queries, queryLabels) = Features.Extract(backbone, knnTest.Items, eval, ct: ct);
+            knn = KnnClassifier.Accuracy(bank, bankLabels, queries, queryLabels, knnTrain.Classes.Count);
+        }
+        if (sample.Count < 2) return (knn, null, null);
+        // Two augmented views per image, drawn from a per-epoch seed so each epoch sees fresh but reproducible views.
+        var v1 = Features.Extract(backbone, sample, new Seeded(augment, 2 * epoch), ct: ct).Features;
+        var v2 = Features.Extract(backbone, sample, new Seeded(augment, 2 * epoch + 1), ct: ct).Features;
+        var (align, _) = AlignmentUniformity.Compute(v1, v2);
+        var (plain, _) = Features.Extract(backbone, sample, eval, ct: ct);
+        var (_, uniform) = AlignmentUniformity.Compute(plain, plain);
+        return (knn, align, uniform);
+    }
+
+    /// <summary>Gives a transform its own random stream, independent of the caller's.</summary>
+    sealed class Seeded(IViewTransform inner, int seed) : IViewTransform
+    {
+        public int Size => inner.Size;
+        public void Apply(RgbImage image, Random rng, Span<float> chw) => inner.Apply(image, new Random(HashCode.Combine(seed, rng.Next())), chw);
+    }
+}

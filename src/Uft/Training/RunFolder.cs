@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Uft.Method;
+using Uft.Models;
+using static TorchSharp.torch;
+
+namespace Uft.Training;
+
+/// <summary>
+/// A run's folder: config.json (resolved config), run.json (versions, command, start), replay.txt (the source replay
+/// subset), metrics.jsonl (one line per epoch), checkpoints/ (last + every N epochs) and backbone.safetensors (the
+/// finetuned query backbone, torchvision names) at the end.
+/// </summary>
+public sealed class RunFolder(string path)
+{
+    public string Path { get; } = path;
+    public string ConfigFile => System.IO.Path.Combine(Path, "config.json");
+    public string RunFile => System.IO.Path.Combine(Path, "run.json");
+    public string ReplayList => System.IO.Path.Combine(Path, "replay.txt");
+    public string MetricsFile => System.IO.Path.Combine(Path, "metrics.jsonl");
+    public string Checkpoints => System.IO.Path.Combine(Path, "checkpoints");
+    public string BackboneFile => System.IO.Path.Combine(Path, "backbone.safetensors");
+
+    static readonly JsonSerializerOptions Json = new(TrainConfig.Json) { WriteIndented = false };
+
+    /// <summary>Creates the folder for a new run, or checks that a resumed one has a checkpoint.</summary>
+    public void Prepare(TrainConfig config, bool resume)
+    {
+        bool hasCheckpoint = Directory.Exists(Checkpoints) && Directory.EnumerateFiles(Checkpoints, "*.safetensors").Any();
+        if (resume && !hasCheckpoint)
+            throw UftException.Usage($"{Path}: no checkpoint to resume from; run without --resume to start it");
+        if (!resume && hasCheckpoint)
+            throw UftException.Usage($"{Path}: a run is already there; pass --resume to continue it, or choose another --name");
+        Directory.CreateDirectory(Checkpoints);
+        AtomicFile.WriteAllText(ConfigFile, config.ToJson());
+        if (!resume)
+        {
+            var run = new Dictionary<string, string>
+            {
+                ["uft"] = UftInfo.Version, ["torchsharp"] = UftInfo.TorchSharpVersion, ["libtorch"] = __version__,
+                ["command"] = Environment.CommandLine, ["started_utc"] = DateTime.UtcNow.ToString("O"),
+                ["machine"] = $"{Environment.ProcessorCount} cores, {UftInfo.CpuFeatures()}",
+            };
+            AtomicFile.WriteAllText(RunFile, JsonSerializer.Serialize(run, TrainConfig.Json));
+            if (File.Exists(MetricsFile)) File.Delete(MetricsFile);
+        }
+    }
+
+    public void AppendMetrics(EpochMetrics m)
+    {
+        using var f = new FileStream(MetricsFile, FileMode.Append, FileAccess.Write, FileShare.Read);
+        using var w = new StreamWriter(f);
+        w.Write(JsonSerializer.Serialize(m, Json) + "\n");
+        w.Flush();
+        f.Flush(flushToDisk: true);
+    }
+
+    public List<EpochMetrics> ReadMetrics() => ReadMetrics(MetricsFile);
+
+    /// <summary>Reads a metrics.jsonl; a torn last line (a crash mid-write) is ignored.</summary>
+    public static List<EpochMetrics> ReadMetrics(string file)
+    {
+        var list = new List<EpochMetrics>();
+        if (!File.Exists(file)) return list;
+        foreach (var line in File.ReadLines(file))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try { if (JsonSerializer.Deserialize<EpochMetrics>(line, Json) is { } m) list.Add(m); }
+            catch (JsonException) { }
+        }
+        return list;
+    }
+
+    /// <summary>Drops metric lines of epochs after <paramref name="epoch"/> (written before a crash, never checkpointed).</summary>
+    public void TruncateMetrics(int epoch)
+    {
+        var kept = ReadMetrics().Where(m => m.Epoch <= epoch).Select(m => JsonSerializer.Serialize(m, Json) + "\n");
+        AtomicFile.WriteAllText(MetricsFile, string.Concat(kept));
+    }
+
+    public void SaveCheckpoint(MoCo moco, MomentumSgd optimizer, CheckpointInfo info, int keepEvery)
+    {
+        try
+        {
+            Checkpoint.Save(Checkpoints, Checkpoint.TrainingState(moco, optimizer), info, keepEvery);
+        }
+        catch (IOException e)
+        {
+            throw new UftException($"{Checkpoints}: could not write the checkpoint of epoch {info.Epoch} ({e.Message.TrimEnd('.')}); the previous checkpoint is intact. Free disk space and rerun with --resume");
+        }
+    }
+
+    /// <summary>The newest checkpoint that loads: last, else the kept epoch-NNNN ones from newest to oldest, with a notice for each one passed over.</summary>
+    public (Dictionary<string, Tensor> Tensors, CheckpointInfo Info, string Path) LoadNewestGoodCheckpoint(Action<string> notice)
+    {
+        var candidates = new List<string>();
+        string last = System.IO.Path.Combine(Checkpoints, Checkpoint.Last + ".safetensors");
+        if (File.Exists(last)) candidates.Add(last);
+        candidates.AddRange(Directory.EnumerateFiles(Checkpoints, "epoch-*.safetensors").OrderDescending(StringComparer.Ordinal));
+        foreach (var c in candidates)
+        {
+            try
+            {
+                var (tensors, info) = Checkpoint.Load(c);
+                return (tensors, info, c);
+            }
+            catch (UftException e)
+            {
+                notice($"{e.Message}; trying an older checkpoint");
+            }
+        }
+        throw new UftException($"{Checkpoints}: no checkpoint could be loaded; start the run again without --resume");
+    }
+
+    /// <summary>The finetuned backbone with torchvision names; its metadata names the architecture so `--backbone` can load it.</summary>
+    public void SaveBackbone(ResNet backbone, string architecture) =>
+        Interop.SafeTensors.Save(BackboneFile, backbone.state_dict(),
+            new Dictionary<string, string> { [Backbones.ArchitectureKey] = architecture, ["uft"] = UftInfo.Version });
+}

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using Uft.Data;
+using Uft.Data.Augmentations;
+using Uft.Method;
+using Uft.Models;
+using static TorchSharp.torch;
+
+namespace Uft.Training;
+
+/// <summary>Where training stands, for a progress bar.</summary>
+public sealed record TrainProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double Lr, double ImagesPerSecond);
+
+/// <summary>What one epoch measured: a line of the run's metrics.jsonl.</summary>
+public sealed record EpochMetrics(int Epoch, long Step, double Loss, double PlainLoss, double? MixLoss, double Lr,
+    double ImagesPerSecond, double Seconds, double? Knn = null, double? Align = null, double? Uniform = null, int SkippedBatches = 0);
+
+/// <summary>How a call to <see cref="Trainer.Train"/> ended.</summary>
+public sealed record TrainResult(IReadOnlyList<EpochMetrics> Epochs, bool Completed, string RunFolder, string? BackboneFile);
+
+/// <summary>
+/// MoCo v2 pretraining or unsupervised finetuning (Li et al. 2021) from a <see cref="TrainConfig"/>: the target set plus
+/// the sparse source replay subset, two MoCo v2 views per image, <see cref="MoCo"/> with the optional mixed-query loss,
+/// momentum SGD on a cosine schedule. Writes metrics.jsonl, checkpoints every epoch (atomically), resumes exactly
+/// where a run stopped, and on cancellation finishes the current step, checkpoints it and returns.
+/// </summary>
+public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progress = null, Action<string>? notice = null)
+{
+    readonly TrainConfig config = config.Validate();
+    readonly Action<string> notice = notice ?? (_ => { });
+
+    public RunFolder Run { get; } = new(Path.Combine(config.OutputRoot, config.Name));
+
+    public TrainResult Train(bool resume = false, CancellationToken ct = default)
+    {
+        var target = ImageFolder.Unlabeled(config.Target, ct: ct);
+        if (target.Skipped.Count > 0) notice(target.SkippedSummary()!);
+        Run.Prepare(config, resume);
+        manual_seed(config.Seed);
+        var items = target.Items.ToList();
+        if (config.Source is not null)
+        {
+            var replay = resume && File.Exists(Run.ReplayList) ? SourceReplay.Load(Run.ReplayList) : SampleReplay(ct);
+            replay.Save(Run.ReplayList);
+            items.AddRange(replay.Items);
+            notice($"source replay: {replay.Items.Count} images of {config.Source} join the {target.Count} target images");
+        }
+        int batch = Math.Min(config.BatchSize, items.Count);
+        if (batch < config.BatchSize) notice($"batch size {config.BatchSize} is more than the {items.Count} images: using {batch}");
+        int splits = SplitsFor(batch, config.BnSplits);
+        if (splits != config.BnSplits) notice($"bn splits {config.BnSplits} do not divide the batch {batch}: using {splits}");
+        var (queueSize, queueNotice) = MoCo.QueueSize(config.QueueSize, items.Count, batch);
+        if (queueNotice is not null) notice(queueNotice);
+
+        if (config.RandomInit && (File.Exists(config.Backbone) || Backbones.Find(config.Backbone).WeightsFile is not null))
+            throw UftException.Usage($"--backbone {config.Backbone}: preset {config.Preset} starts from random weights; give an architecture without weights, e.g. --backbone resnet18");
+        string architecture = "";
+        NormFactory? norm = splits > 1 ? SplitBatchNorm.Factory(splits) : null;
+        using var moco = new MoCo(() =>
+        {
+            var (model, arch) = config.RandomInit ? (Backbones.Find(config.Backbone).Create(norm), config.Backbone) : Backbones.Load(config.Backbone, norm);
+            architecture = arch;
+            return model;
+        }, new MoCoOptions(config.Dim, queueSize, config.KeyMomentum, config.Temperature));
+        var optimizer = new MomentumSgd(moco.QueryParameters(), config.EffectiveLr, config.Momentum, config.WeightDecay);
+        var schedule = new LrSchedule(config.EffectiveLr, config.Epochs, config.WarmupEpochs);
+        var mixing = config.Mixing == Mixing.None ? null
+            : new MixingOptions(config.Mixing == Mixing.CutMix ? MixKind.CutMix : MixKind.MixUp, config.MixAlpha, config.PlainLoss);
+        var norms = InputNorm.ImageNet;
+        var views = new IViewTransform[] { new MoCoV2Augmentation(config.ImageSize, norms), new MoCoV2Augmentation(config.ImageSize, norms) };
+        var loader = new Loader(items, views, new LoaderOptions(batch, Seed: config.Seed, Shuffle: true, DropLast: true, Workers: config.Workers));
+
+        int epoch = 0;
+        long step = 0;
+        if (resume)
+        {
+            var (tensors, info, path) = Run.LoadNewestGoodCheckpoint(notice);
+            Checkpoint.Restore(moco, optimizer, tensors, info);
+            foreach (var t in tensors.Values) t.Dispose();
+            (epoch, step) = (info.Epoch, info.Step);
+            Run.TruncateMetrics(epoch);
+            notice($"resumed from {path}: {epoch} of {config.Epochs} epochs done, step {step}");
+        }
+        var monitor = Monitor.Create(config, norms, target.Items, ct);
+        var history = Run.ReadMetrics();
+
+        for (; epoch < config.Epochs; epoch++)
+        {
+            optimizer.LearningRate = schedule.At(epoch);
+            moco.train();
+            var clock = Stopwatch.StartNew();
+            double lossSum = 0, plainSum = 0, mixSum = 0;
+            int trained = 0, skipped = 0, images = 0;
+            // A run stopped mid-epoch resumes at the batch after its last step (the epoch order is fixed by the seed).
+            int start = (int)(step - (long)epoch * loader.BatchesPerEpoch);
+            foreach (var b in loader.Epoch(epoch, CancellationToken.None, start))
+            {
+                using var disposeBatch = b;
+                using var scope = NewDisposeScope();
+                var queueBackup = config.OnNonFinite == NonFinitePolicy.Skip ? moco.Queue.clone() : null;
+                long pointer = moco.QueuePointer;
+                optimizer.ZeroGrad();
+                using var r = moco.Step(b.Views[0], b.Views[1], RandomDraws.ForStep(config.Seed, step), mixing);
+                double loss = r.Loss.item<float>();
+                bool finite = double.IsFinite(loss);
+                if (finite)
+                {
+                    r.Loss.backward();
+                    finite = GradientsFinite(moco);
+                }
+                if (finite)
+                {
+                    optimizer.Step();
+                    lossSum += loss; plainSum += r.PlainLoss; mixSum += double.IsNaN(r.MixLoss) ? 0 : r.MixLoss;
+                    trained++;
+                }
+                else if (config.OnNonFinite == NonFinitePolicy.Stop)
+                    throw new UftException($"step {step} (epoch {epoch + 1}): the loss or a gradient is NaN/Inf; the last good checkpoint is kept in {Run.Checkpoints}. Lower --lr, or pass --skip-nonfinite to skip such batches");
+                else
+                {
+                    moco.Queue.copy_(queueBackup!);
+                    moco.QueuePointer = pointer;
+                    skipped++;
+                    notice($"step {step}: NaN/Inf loss or gradient, batch skipped");
+                }
+                images += b.Count;
+                step++;
+                progress?.Report(new TrainProgress(epoch + 1, config.Epochs, (int)(step - (long)epoch * loader.BatchesPerEpoch), loader.BatchesPerEpoch,
+                    loss, optimizer.LearningRate, images / clock.Elapsed.TotalSeconds));
+                if (ct.IsCancellationRequested)
+                {
+                    Save(moco, optimizer, epoch, step, keep: false);
+                    notice($"stopped at step {step} (epoch {epoch + 1}); checkpoint written. Continue with --resume");
+                    return new TrainResult(history, false, Run.Path, null);
+                }
+            }
+            clock.Stop();
+            bool measure = (epoch + 1) % config.MonitorEvery == 0 || epoch + 1 == config.Epochs;
+            var (knn, align, uniform) = measure ? monitor.Measure(moco.QueryBackbone, epoch, ct) : (null, null, null);
+            int n = Math.Max(1, trained);
+            var m = new EpochMetrics(epoch + 1, step, lossSum / n, plainSum / n, mixing is null ? null : mixSum / n, optimizer.LearningRate,
+                images / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed.TotalSeconds, knn, align, uniform, skipped);
+            Run.AppendMetrics(m);
+            history.Add(m);
+            Save(moco, optimizer, epoch + 1, step, keep: true);
+        }
+        if (loader.Skipped.Count > 0)
+            notice($"{loader.Skipped.Count} files could not be decoded and were replaced by others: first {loader.Skipped[0].Path} ({loader.Skipped[0].Reason})");
+        Run.SaveBackbone(moco.QueryBackbone, architecture);
+        return new TrainResult(history, true, Run.Path, Run.BackboneFile);
+    }
+
+    // `last` every time; a kept epoch-NNNN copy every CheckpointEvery epochs and at the end, never for a part epoch.
+    void Save(MoCo moco, MomentumSgd optimizer, int epochsDone, long step, bool keep) =>
+        Run.SaveCheckpoint(moco, optimizer, new CheckpointInfo { Epoch = epochsDone, Step = step, QueuePointer = moco.QueuePointer, Seed = config.Seed },
+            !keep ? 0 : epochsDone == config.Epochs ? 1 : config.CheckpointEvery);
+
+    SourceReplay SampleReplay(CancellationToken ct)
+    {
+        var source = ImageFolder.Unlabeled(config.Source!, ct: ct);
+        if (source.Skipped.Count > 0) notice(source.SkippedSummary()!);
+        return SourceReplay.Sample(source.Items, config.Seed, config.ReplayFraction, config.ReplayCount);
+    }
+
+    /// <summary>The largest number of BN sub-batches, at most <paramref name="wanted"/>, that divides the batch.</summary>
+    public static int SplitsFor(int batch, int wanted)
+    {
+        for (int s = Math.Min(wanted, batch); s > 1; s--)
+            if (batch % s == 0) return s;
+        return 1;
+    }
+
+    // One reduction over all gradients, so the check costs a single host sync per step.
+    static bool GradientsFinite(MoCo moco)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var sums = moco.QueryParameters().Select(p => p.Parameter.grad).OfType<Tensor>().Select(g => g.sum()).ToList();
+        return sums.Count == 0 || stack(sums).sum().isfinite().item<bool>();
+    }
+}
