@@ -3,7 +3,8 @@ namespace Uft.Evaluation;
 /// <summary>
 /// Few-shot transfer settings. Defaults follow the paper: K in {1, 2, 4, 8} labels a class, 3 trials, 30 epochs of
 /// SGD (momentum 0.9) with lr 3.0 for the new classifier and 1e-4 for the pretrained layers. The classifier sees
-/// L2-normalised pooled features, which is what keeps lr 3.0 stable. CPU runs will want fewer epochs or trials.
+/// L2-normalised pooled features, which is what keeps lr 3.0 stable. Learning rates stay constant (the issue names no
+/// schedule). CPU runs will want fewer epochs or trials.
 /// </summary>
 public sealed record KShotOptions
 {

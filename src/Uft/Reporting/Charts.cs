@@ -37,9 +37,10 @@ public static class Charts
                     Position = position,
                     Value = 100 * v,
                     Error = errors?[m][r] is double e ? 100 * e : 0,
+                    // A value label would sit on the error bar's cap; the report's table has the numbers.
                     FillColor = SeriesColor(r),
                     Size = barWidth * 0.92,
-                    Label = $"{100 * v:F1}",
+                    Label = errors?[m][r] is double e2 && e2 > 0 ? "" : $"{100 * v:F1}",
                 });
             }
         var barPlot = plot.Add.Bars(bars);
@@ -51,9 +52,12 @@ public static class Charts
         plot.Axes.Margins(bottom: 0, top: 0.15);
         plot.YLabel("%");
         plot.Title(title);
-        for (int r = 0; r < runs.Count; r++)
-            plot.Legend.ManualItems.Add(new LegendItem { LabelText = runs[r], FillColor = SeriesColor(r) });
-        plot.ShowLegend(Edge.Right);
+        if (runs.Count > 1)
+        {
+            for (int r = 0; r < runs.Count; r++)
+                plot.Legend.ManualItems.Add(new LegendItem { LabelText = runs[r], FillColor = SeriesColor(r) });
+            plot.ShowLegend(Edge.Right);
+        }
         plot.HideGrid();
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
@@ -92,6 +96,7 @@ public static class Charts
     public static byte[] Scatter2D(string title, float[] x, float[] y, int[] groups, IReadOnlyList<string> groupNames, int width = 620, int height = 560)
     {
         var plot = NewPlot();
+        bool legend = groups.Distinct().Count() <= 12;
         float size = groups.Length < 300 ? 7 : groups.Length < 1500 ? 5 : 3.5f;
         for (int g = 0; g < groupNames.Count; g++)
         {
@@ -99,12 +104,12 @@ public static class Charts
             if (idx.Length == 0) continue;
             var markers = plot.Add.Markers(idx.Select(i => (double)x[i]).ToArray(), idx.Select(i => (double)y[i]).ToArray(),
                 MarkerShape.FilledCircle, size, SeriesColor(g % 28).WithAlpha(0.8));
-            if (groupNames.Count <= 12) markers.LegendText = groupNames[g];
+            if (legend) markers.LegendText = groupNames[g];
         }
         plot.Title(title);
         plot.Axes.Frameless();
         plot.HideGrid();
-        if (groupNames.Count <= 12) plot.ShowLegend(Edge.Right);
+        if (legend) plot.ShowLegend(Edge.Right);
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
 }

@@ -14,9 +14,9 @@ public static class HtmlReport
     static readonly (string Title, Func<string, bool> Member)[] BarGroups =
     [
         ("Frozen features: retrieval, clustering, kNN, linear probe", m => !m.StartsWith("kshot_") && !m.StartsWith("semi_") && !m.StartsWith("source_") && !m.StartsWith("probe_")),
-        ("K-shot linear probe on frozen features (mean-class accuracy)", m => m.StartsWith("probe_") && m.EndsWith("_mean_class")),
-        ("K-shot transfer (mean-class accuracy)", m => m.StartsWith("kshot_") && m.EndsWith("_mean_class")),
-        ("Semi-supervised, FixMatch (mean-class accuracy)", m => m.StartsWith("semi_") && m.EndsWith("_mean_class")),
+        ("K-shot linear probe, frozen (mean-class)", m => m.StartsWith("probe_") && m.EndsWith("_mean_class")),
+        ("K-shot finetune (mean-class)", m => m.StartsWith("kshot_") && m.EndsWith("_mean_class")),
+        ("Semi-supervised FixMatch (mean-class)", m => m.StartsWith("semi_") && m.EndsWith("_mean_class")),
         ("Source domain (forgetting)", m => m.StartsWith("source_")),
     ];
 
@@ -101,7 +101,7 @@ public static class HtmlReport
             if (group.Count == 0) continue;
             var values = group.Select(m => runs.Select(r => r.Eval?.Metrics.GetValueOrDefault(m)?.Mean).ToArray()).ToArray();
             var errors = group.Select(m => runs.Select(r => r.Eval?.Metrics.GetValueOrDefault(m)?.Std).ToArray()).ToArray();
-            var png = Charts.GroupedBars(groupTitle, group.Select(ShortLabel).ToList(), names, values, errors, width: Math.Clamp(180 + 130 * group.Count * Math.Max(1, runs.Count / 2), 560, 1200));
+            var png = Charts.GroupedBars(groupTitle, group.Select(ShortLabel).ToList(), names, values, errors, width: Math.Clamp(200 + 130 * group.Count * Math.Max(1, runs.Count / 2), 600, 1200));
             html.Append(Img(png, groupTitle, "chart"));
         }
     }
