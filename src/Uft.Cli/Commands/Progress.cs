@@ -24,9 +24,3 @@ static class ProgressBars
         });
     }
 }
-
-/// <summary>IProgress that calls back on the reporting thread (Progress&lt;T&gt; posts to a sync context that a console app lacks).</summary>
-sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
-}

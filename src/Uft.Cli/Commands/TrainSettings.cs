@@ -49,6 +49,8 @@ class TrainSettings : CommandSettings
     [CommandOption("--monitor-every <N>")] public int? MonitorEvery { get; init; }
     [CommandOption("--skip-nonfinite")] [Description("Skip a batch whose loss or gradient is NaN/Inf instead of stopping.")]
     public bool SkipNonFinite { get; init; }
+    [CommandOption("--recalibrate-bn")] [Description("At the end, re-estimate BatchNorm statistics on clean target images (AdaBN) instead of keeping the training-time averages.")]
+    public bool RecalibrateBn { get; init; }
     [CommandOption("--device <DEV>")] [Description("cpu, cuda or auto.")]
     public string? Device { get; init; }
 
@@ -83,6 +85,7 @@ class TrainSettings : CommandSettings
             MonitorEvery = MonitorEvery ?? c.MonitorEvery,
             OnNonFinite = SkipNonFinite ? NonFinitePolicy.Skip : c.OnNonFinite,
             Device = Device ?? c.Device,
+            RecalibrateBn = RecalibrateBn || c.RecalibrateBn,
         };
     }
 }

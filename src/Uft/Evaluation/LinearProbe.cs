@@ -54,19 +54,25 @@ public static class LinearProbe
         using var scope = NewDisposeScope();
         var x = trainFeats.detach().to(ScalarType.Float32);
         var y = tensor(trainLabels.Select(l => (long)l).ToArray());
+        long d = x.shape[1];
         var generator = new Generator((ulong)seed);
-        var w = new TorchSharp.Modules.Parameter(randn(x.shape[1], numClasses, generator: generator) * 0.01);
-        var b = new TorchSharp.Modules.Parameter(zeros(numClasses));
-        var optimizer = optim.LBFGS(new[] { w, b }, lr: 1, max_iter: maxIter, history_size: 10);
-        optimizer.step(() =>
+        var theta0 = cat([randn(d * numClasses, generator: generator, dtype: ScalarType.Float64) * 0.01, zeros(numClasses, dtype: ScalarType.Float64)]);
+        var x64 = x.to(ScalarType.Float64);
+        (double, Tensor) LossAndGradient(Tensor theta)
         {
-            optimizer.zero_grad();
-            var loss = nn.functional.cross_entropy(x.matmul(w) + b, y) + 0.5 * weightDecay * w.pow(2).sum();
+            using var step = NewDisposeScope();
+            var t = theta.detach().requires_grad_(true);
+            var w = t.narrow(0, 0, d * numClasses).view(d, numClasses);
+            var bias = t.narrow(0, d * numClasses, numClasses);
+            var loss = nn.functional.cross_entropy(x64.matmul(w) + bias, y) + 0.5 * weightDecay * w.pow(2).sum();
             loss.backward();
-            return loss;
-        });
+            return (loss.item<double>(), t.grad!.clone().MoveToOuterDisposeScope());
+        }
+        var theta = Lbfgs.Minimize(LossAndGradient, theta0, maxIter);
+        var wFit = theta.narrow(0, 0, d * numClasses).view(d, numClasses).to(ScalarType.Float32);
+        var b = theta.narrow(0, d * numClasses, numClasses).to(ScalarType.Float32);
         using var _ = no_grad();
-        var logits = testFeats.detach().to(ScalarType.Float32).matmul(w) + b;
+        var logits = testFeats.detach().to(ScalarType.Float32).matmul(wFit) + b;
         return logits.argmax(1).to(ScalarType.Int32).data<int>().ToArray();
     }
 }

@@ -21,7 +21,7 @@ public static class TSne
         long n = x.shape[0];
         if (x.dim() != 2 || n < 4) throw new ArgumentException("t-SNE needs an (N, D) matrix with N >= 4");
         if (perplexity <= 0 || perplexity >= n) throw new ArgumentOutOfRangeException(nameof(perplexity), $"perplexity {perplexity} must lie in (0, N = {n})");
-        LargeAllocations.ReturnToOs();
+        using var memory = NativeRuntime.ReturnLargeBlocks();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var data = Pca(x.detach().to(ScalarType.Float64), pcaDims);

@@ -47,7 +47,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         int batch = Math.Min(config.BatchSize, items.Count);
         if (batch < config.BatchSize) notice($"batch size {config.BatchSize} is more than the {items.Count} images: using {batch}");
         int splits = SplitsFor(batch, config.BnSplits);
-        if (splits != config.BnSplits) notice($"bn splits {config.BnSplits} do not divide the batch {batch}: using {splits}");
+        if (splits != config.BnSplits) notice($"batch norm: {splits} sub-batch{(splits == 1 ? "" : "es")} of {batch / splits} images (asked {config.BnSplits}; each needs {MinImagesPerSplit} or more images and the batch must divide evenly)");
         var (queueSize, queueNotice) = MoCo.QueueSize(config.QueueSize, items.Count, batch);
         if (queueNotice is not null) notice(queueNotice);
 
@@ -146,6 +146,17 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         if (loader.Skipped.Count > 0)
             notice($"{loader.Skipped.Count} files could not be decoded and were replaced by others: first {loader.Skipped[0].Path} ({loader.Skipped[0].Reason})");
         Run.SaveBackbone(moco.QueryBackbone, architecture);
+        if (config.RecalibrateBn)
+        {
+            // The saved backbone reloads with plain BatchNorm whatever the training used (SplitBatchNorm).
+            var (plain, _) = Backbones.Load(Run.BackboneFile);
+            using (plain)
+            {
+                BatchNormRecalibration.Run(plain, target.Items, new EvalTransform(config.ImageSize, norms, cropRatio: 1.0), batch, ct);
+                Run.SaveBackbone(plain, architecture);
+            }
+            notice($"batch norm statistics re-estimated on {target.Count} clean target images");
+        }
         return new TrainResult(history, true, Run.Path, Run.BackboneFile);
     }
 
@@ -161,10 +172,15 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         return SourceReplay.Sample(source.Items, config.Seed, config.ReplayFraction, config.ReplayCount);
     }
 
-    /// <summary>The largest number of BN sub-batches, at most <paramref name="wanted"/>, that divides the batch.</summary>
+    /// <summary>Fewest images per BN sub-batch: smaller ones give statistics too noisy for the running averages that
+    /// evaluation uses (4 images a split wrecked a pretrained ResNet's features within one epoch).</summary>
+    public const int MinImagesPerSplit = 32;
+
+    /// <summary>The largest number of BN sub-batches, at most <paramref name="wanted"/>, that divides the batch and keeps
+    /// at least <see cref="MinImagesPerSplit"/> images in each.</summary>
     public static int SplitsFor(int batch, int wanted)
     {
-        for (int s = Math.Min(wanted, batch); s > 1; s--)
+        for (int s = Math.Min(wanted, batch / MinImagesPerSplit); s > 1; s--)
             if (batch % s == 0) return s;
         return 1;
     }

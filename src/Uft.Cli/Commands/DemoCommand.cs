@@ -1,0 +1,136 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Uft.Evaluation;
+using Uft.Experiments;
+
+namespace Uft.Cli.Commands;
+
+/// <summary>
+/// `uft demo`: the ImageNet backbone as it ships, finetuned naively and with UFT (replay + CutMix) on the shipped
+/// Caltech-101 subset, all evaluated alike; a before/after table here and runs/demo/report.html.
+/// </summary>
+sealed class DemoCommand : Command<DemoCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--data <DIR>")] [Description("Folder with train/, test/ and source/ (default: the repo's data/demo).")]
+        public string? Data { get; init; }
+        [CommandOption("--output <DIR>")] [Description("Where the demo folder goes (default runs).")]
+        public string Output { get; init; } = "runs";
+        [CommandOption("--epochs <N>")] [Description("Finetuning epochs per arm (default 12).")]
+        public int Epochs { get; init; } = 12;
+        [CommandOption("--image-size <PX>")] [Description("Training and evaluation resolution (default 112).")]
+        public int ImageSize { get; init; } = 112;
+        [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 32;
+        [CommandOption("--fresh")] [Description("Start again instead of reusing finished arms in the demo folder.")]
+        public bool Fresh { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Epochs < 1) throw UftException.Usage($"--epochs {settings.Epochs}: must be at least 1");
+        string data = settings.Data ?? FindDemoData();
+        var config = new ComparisonConfig
+        {
+            Name = "demo",
+            Train = Path.Combine(data, "train"),
+            Test = Path.Combine(data, "test"),
+            Source = Path.Combine(data, "source"),
+            ReplayFraction = 1.0,
+            Arms = [Arms.None, "naive", "uft"],
+            ImageSize = settings.ImageSize,
+            Epochs = settings.Epochs,
+            BatchSize = settings.BatchSize,
+            OutputRoot = settings.Output,
+            Eval = new EvalOptions { ProbeShots = [1, 2, 4, 8], ProbeTrials = 3, TSnePoints = 300, ClusteringRestarts = 10, LinearProbe = false },
+        };
+        if (settings.Fresh && Directory.Exists(config.Folder)) Directory.Delete(config.Folder, recursive: true);
+        AnsiConsole.MarkupLine($"[bold]UFT demo[/]: {Markup.Escape(config.Backbone)} on {Markup.Escape(config.Train)} (unlabeled for finetuning), replaying {Markup.Escape(config.Source!)}");
+        AnsiConsole.MarkupLine($"arms: as shipped, naive finetuning, UFT (replay + CutMix) · {config.ImageSize} px · {config.Epochs} epochs · batch {config.BatchSize} · " +
+                               "evaluation: top-5 retrieval, K-means BCubed precision, kNN, K-shot linear probe (K = 1, 2, 4, 8; 3 trials)");
+        var clock = Stopwatch.StartNew();
+        using var interrupt = new Interrupt(cancellationToken);
+        var results = RunWithProgress(config, interrupt.Token);
+        AnsiConsole.Write(Table(results));
+        AnsiConsole.MarkupLine($"report: [bold]{Markup.Escape(Path.Combine(config.Folder, "report.html"))}[/]   total {clock.Elapsed:m\\:ss}");
+        AnsiConsole.MarkupLine("[grey]A small, CPU-sized budget: the paper trains 200 epochs at 224 px; see docs/results.md for larger runs.[/]");
+        return 0;
+    }
+
+    static IReadOnlyList<ArmResult> RunWithProgress(ComparisonConfig config, CancellationToken ct)
+    {
+        void Notice(string n) => AnsiConsole.MarkupLineInterpolated($"[grey]{n}[/]");
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            string last = "";
+            return Comparison.Run(config, new SyncProgress<ComparisonProgress>(p =>
+            {
+                string stage = $"{p.Arm}: {p.Stage}";
+                if (stage != last) { last = stage; Console.WriteLine(stage); }
+            }), Notice, ct);
+        }
+        return AnsiConsole.Progress().AutoClear(true).Columns(ProgressBars.Columns).Start(ctx =>
+        {
+            var tasks = new Dictionary<string, ProgressTask>();
+            return Comparison.Run(config, new SyncProgress<ComparisonProgress>(p =>
+            {
+                string key = $"{p.Arm}: {p.Stage}";
+                if (!tasks.TryGetValue(key, out var task))
+                {
+                    foreach (var t in tasks.Values) t.StopTask();
+                    tasks[key] = task = ctx.AddTask(Markup.Escape(key), maxValue: Math.Max(1, p.Total));
+                }
+                task.MaxValue = Math.Max(1, p.Total);
+                task.Value = p.Done;
+                if (p.Detail is not null) task.Description = Markup.Escape($"{key} {p.Detail}");
+            }), Notice, ct);
+        });
+    }
+
+    static readonly string[] Rows =
+    [
+        EvalMetrics.Retrieval, EvalMetrics.ClusteringPrecision, EvalMetrics.ClusteringNmi, EvalMetrics.Knn,
+        EvalMetrics.ProbeMeanClass(1), EvalMetrics.ProbeMeanClass(2), EvalMetrics.ProbeMeanClass(4), EvalMetrics.ProbeMeanClass(8),
+    ];
+
+    /// <summary>Metrics as rows, arms as columns, with the change against the backbone as shipped.</summary>
+    public static Table Table(IReadOnlyList<ArmResult> results)
+    {
+        var table = new Table().Title("before / after (%, mean ± std over trials)").AddColumn("metric");
+        foreach (var r in results) table.AddColumn(new TableColumn(r.Arm == Arms.None ? "as shipped" : r.Arm).RightAligned());
+        var baseline = results.FirstOrDefault(r => r.Arm == Arms.None);
+        foreach (var metric in Rows)
+        {
+            if (!results.Any(r => r.Eval.Metrics.ContainsKey(metric))) continue;
+            var cells = new List<string> { Markup.Escape(metric) };
+            foreach (var r in results)
+            {
+                if (!r.Eval.Metrics.TryGetValue(metric, out var m)) { cells.Add(""); continue; }
+                string cell = m.Values.Length > 1 ? $"{100 * m.Mean:F1} ± {100 * m.Std:F1}" : $"{100 * m.Mean:F1}";
+                if (baseline is not null && r != baseline && baseline.Eval.Metrics.TryGetValue(metric, out var b))
+                {
+                    double d = 100 * (m.Mean - b.Mean);
+                    cell += d >= 0 ? $" [green](+{d:F1})[/]" : $" [red]({d:F1})[/]";
+                }
+                cells.Add(cell);
+            }
+            table.AddRow(cells.ToArray());
+        }
+        table.AddRow(["train + eval time", .. results.Select(r => $"{r.TrainSeconds + r.EvalSeconds:F0} s")]);
+        return table;
+    }
+
+    /// <summary>data/demo of the checkout this program was built from (found above the executable), or of the working folder.</summary>
+    static string FindDemoData()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "data", "demo");
+                if (Directory.Exists(Path.Combine(candidate, "train"))) return candidate;
+            }
+        throw UftException.Usage("data/demo not found above the working folder or the program; pass --data <folder with train/, test/, source/>");
+    }
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using Uft.Data;
+using Uft.Data.Augmentations;
+using Uft.Evaluation;
+using Uft.Models;
+using Uft.Reporting;
+using Uft.Training;
+
+namespace Uft.Experiments;
+
+/// <summary>What one arm of a comparison is: the backbone as it ships, or a finetuning preset.</summary>
+public static class Arms
+{
+    public const string None = "none";
+    /// <summary>The backbone as shipped with only its BatchNorm statistics re-estimated on the target images (AdaBN):
+    /// the control that tells what finetuning adds beyond the recalibration every finetuned arm gets.</summary>
+    public const string BnAdapt = "bn-adapt";
+    public static readonly string[] Known = [None, BnAdapt, "naive", "replay-only", "mix-only", "uft", "scratch"];
+}
+
+/// <summary>
+/// A comparison in the paper's layout: the same backbone evaluated as it ships (arm <c>none</c>) and after each
+/// finetuning preset (naive, replay-only, mix-only, uft, scratch), on one labelled train/test pair. The train images
+/// are the unlabeled target set for finetuning; their labels are used by the evaluations only.
+/// </summary>
+public sealed record ComparisonConfig
+{
+    public string Name { get; init; } = "comparison";
+    public string Backbone { get; init; } = TrainConfig.DefaultBackbone;
+    public string Train { get; init; } = "";
+    public string Test { get; init; } = "";
+    public string? Source { get; init; }
+    public double ReplayFraction { get; init; } = 0.1;
+    public int? ReplayCount { get; init; }
+    public string[] Arms { get; init; } = [Experiments.Arms.None, "naive", "uft"];
+    public int ImageSize { get; init; } = 112;
+    public int Epochs { get; init; } = 100;
+    public int BatchSize { get; init; } = 64;
+    public double? Lr { get; init; }
+    public Mixing Mixing { get; init; } = Mixing.CutMix;
+    public int Seed { get; init; }
+    public int Workers { get; init; }
+    public EvalOptions Eval { get; init; } = new();
+    /// <summary>Keep training checkpoints of finished arms (about 3x the model size each); off keeps only backbone.safetensors.</summary>
+    public bool KeepCheckpoints { get; init; }
+    public string OutputRoot { get; init; } = "runs";
+
+    public string Folder => Path.Combine(OutputRoot, Name);
+
+    public ComparisonConfig Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Train)) throw UftException.Usage("--train: missing; give a labelled folder (root/<class>/<image>)");
+        if (string.IsNullOrWhiteSpace(Test)) throw UftException.Usage("--test: missing; give a labelled folder with the same classes");
+        foreach (var arm in Arms)
+            if (!Experiments.Arms.Known.Contains(arm))
+                throw UftException.Usage($"--arms {arm}: unknown arm; choose from {string.Join(", ", Experiments.Arms.Known)}");
+        if (Arms.Any(a => a is "uft" or "replay-only") && Source is null)
+            throw UftException.Usage("--source: the uft and replay-only arms replay source images; give --source <folder>");
+        Eval.Validate();
+        return this;
+    }
+
+    /// <summary>The training configuration of one finetuning arm.</summary>
+    public TrainConfig TrainFor(string arm) => TrainConfig.ApplyPreset(new TrainConfig
+    {
+        Name = arm, OutputRoot = Folder, Target = Train, Backbone = Backbone, Source = Source, ReplayFraction = ReplayFraction,
+        ReplayCount = ReplayCount, Epochs = Epochs, BatchSize = BatchSize, ImageSize = ImageSize, Lr = Lr, Seed = Seed,
+        Workers = Workers, Mixing = Mixing, CheckpointEvery = Math.Max(1, Epochs), MonitorTrain = Train, MonitorTest = Test,
+        MonitorEvery = Math.Max(1, Epochs / 4),
+    }, arm);
+}
+
+/// <summary>One arm's outcome.</summary>
+public sealed record ArmResult(string Arm, EvalReport Eval, string Folder, double TrainSeconds, double EvalSeconds);
+
+/// <summary>What a comparison is doing now, for progress display.</summary>
+public sealed record ComparisonProgress(string Arm, string Stage, int Done, int Total, string? Detail = null);
+
+/// <summary>Runs a <see cref="ComparisonConfig"/>: each arm trains (resuming an interrupted run, reusing a finished one),
+/// is evaluated, and one report.html compares them.</summary>
+public static class Comparison
+{
+    public static IReadOnlyList<ArmResult> Run(ComparisonConfig config, IProgress<ComparisonProgress>? progress = null,
+        Action<string>? notice = null, CancellationToken ct = default)
+    {
+        config.Validate();
+        notice ??= _ => { };
+        var train = ImageFolder.Labeled(config.Train, ct: ct);
+        var test = ImageFolder.Labeled(config.Test, ct: ct);
+        Directory.CreateDirectory(config.Folder);
+        var results = new List<ArmResult>();
+        foreach (var arm in config.Arms)
+        {
+            ct.ThrowIfCancellationRequested();
+            string folder = Path.Combine(config.Folder, arm);
+            string evalFile = Path.Combine(folder, "eval.json");
+            if (File.Exists(evalFile))
+            {
+                notice($"{arm}: already evaluated, reusing {evalFile}");
+                results.Add(new ArmResult(arm, EvalReport.Load(evalFile), folder, 0, 0));
+                continue;
+            }
+            var clock = Stopwatch.StartNew();
+            string backbone = config.Backbone;
+            if (arm is not (Arms.None or Arms.BnAdapt))
+            {
+                var trainConfig = config.TrainFor(arm);
+                var run = new RunFolder(folder);
+                bool resume = Directory.Exists(run.Checkpoints) && Directory.EnumerateFiles(run.Checkpoints, "*.safetensors").Any();
+                if (!File.Exists(run.BackboneFile))
+                {
+                    var trainer = new Trainer(trainConfig,
+                        new SyncProgress<TrainProgress>(p => progress?.Report(new ComparisonProgress(arm, "finetune", (p.Epoch - 1) * p.Batches + p.Batch, p.Epochs * p.Batches,
+                            $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} {p.ImagesPerSecond:F0} img/s"))),
+                        n => notice($"{arm}: {n}"));
+                    var result = trainer.Train(resume, ct);
+                    if (!result.Completed) throw new OperationCanceledException($"{arm}: stopped; run the same command again to resume");
+                }
+                if (!config.KeepCheckpoints && Directory.Exists(run.Checkpoints)) Directory.Delete(run.Checkpoints, recursive: true);
+                backbone = run.BackboneFile;
+            }
+            double trainSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            var (model, _) = Backbones.Load(backbone);
+            using (model)
+            {
+                var transforms = new EvalTransforms(new EvalTransform(config.ImageSize, InputNorm.ImageNet, cropRatio: 1.0),
+                    new SupervisedTrainTransform(config.ImageSize, InputNorm.ImageNet));
+                if (arm == Arms.BnAdapt)
+                {
+                    Directory.CreateDirectory(folder);
+                    BatchNormRecalibration.Run(model, train.Items, transforms.Eval, config.BatchSize, ct);
+                }
+                var evalProgress = new SyncProgress<EvalProgress>(p => progress?.Report(new ComparisonProgress(arm, p.Stage, p.Done, p.Total)));
+                var report = EvalSuite.Run(model, arm == Arms.None ? config.Backbone : $"{config.Backbone} + {arm}", train, test, null, transforms, config.Eval,
+                    folder, null, evalProgress, ct);
+                results.Add(new ArmResult(arm, report, folder, trainSeconds, clock.Elapsed.TotalSeconds));
+            }
+        }
+        HtmlReport.Write(Path.Combine(config.Folder, "report.html"), results.Select(r => ReportRun.Load(r.Folder)).ToList(),
+            $"{config.Name}: {config.Backbone} on {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(config.Train + "/")))}");
+        return results;
+    }
+}
