@@ -21,7 +21,9 @@ public static class EvalSuite
         if (!train.IsLabeled || !test.IsLabeled) throw UftException.Usage("evaluation needs labelled train and test folders laid out as root/<class>/<image>");
         if (!train.Classes.SequenceEqual(test.Classes))
             throw UftException.Usage($"{test.Root}: its classes differ from those of {train.Root}; give a matching train/test pair");
-        if (train.Count < options.RetrievalK) throw UftException.Usage($"{train.Root}: {train.Count} images, fewer than retrieval's k = {options.RetrievalK}");
+        if (options.Retrieval && train.Count < options.RetrievalK)
+            throw UftException.Usage($"{train.Root}: {train.Count} images, fewer than retrieval's k = {options.RetrievalK}");
+        CheckShots(train, options);
         Directory.CreateDirectory(outputDir);
         int numClasses = train.Classes.Count;
         var metrics = new Dictionary<string, MetricSummary>();
@@ -40,15 +42,20 @@ public static class EvalSuite
         using (trainFeats)
         using (testFeats)
         {
-            metrics[EvalMetrics.Retrieval] = MetricSummary.Single(Timed("retrieval", () =>
-                Retrieval.TopKAccuracy(testFeats, testLabels, trainFeats, trainLabels, options.RetrievalK)));
-            var clustering = Timed("clustering", () => Clustering.Evaluate(trainFeats, trainLabels, options.ClusteringRestarts, options.Seed));
-            metrics[EvalMetrics.ClusteringPrecision] = MetricSummary.Single(clustering.BCubedPrecision);
-            metrics[EvalMetrics.ClusteringRecall] = MetricSummary.Single(clustering.BCubedRecall);
-            metrics[EvalMetrics.ClusteringF1] = MetricSummary.Single(clustering.BCubedF1);
-            metrics[EvalMetrics.ClusteringNmi] = MetricSummary.Single(clustering.Nmi);
-            metrics[EvalMetrics.Knn] = MetricSummary.Single(Timed("knn", () =>
-                KnnClassifier.Accuracy(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.KnnK, options.KnnTemperature)));
+            if (options.Retrieval)
+                metrics[EvalMetrics.Retrieval] = MetricSummary.Single(Timed("retrieval", () =>
+                    Retrieval.TopKAccuracy(testFeats, testLabels, trainFeats, trainLabels, options.RetrievalK)));
+            if (options.Clustering)
+            {
+                var clustering = Timed("clustering", () => Clustering.Evaluate(trainFeats, trainLabels, options.ClusteringRestarts, options.Seed, progress: progress, ct: ct));
+                metrics[EvalMetrics.ClusteringPrecision] = MetricSummary.Single(clustering.BCubedPrecision);
+                metrics[EvalMetrics.ClusteringRecall] = MetricSummary.Single(clustering.BCubedRecall);
+                metrics[EvalMetrics.ClusteringF1] = MetricSummary.Single(clustering.BCubedF1);
+                metrics[EvalMetrics.ClusteringNmi] = MetricSummary.Single(clustering.Nmi);
+            }
+            if (options.Knn)
+                metrics[EvalMetrics.Knn] = MetricSummary.Single(Timed("knn", () =>
+                    KnnClassifier.Accuracy(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.KnnK, options.KnnTemperature)));
             if (options.LinearProbe)
             {
                 var (top1, meanClass) = Timed("linear_probe", () => LinearProbe.Evaluate(trainFeats, trainLabels, testFeats, testLabels, numClasses, seed: options.Seed));
@@ -66,9 +73,9 @@ public static class EvalSuite
             if (source is { Count: > 0 })
             {
                 (sourceFeats, var sourceLabels) = Timed("features_source", () => Features.Extract(backbone, source, transforms.Eval, options.BatchSize, progress, ct));
-                if (sourceLabels.All(l => l >= 0))
+                if (options.SourceClustering && sourceLabels.All(l => l >= 0))
                 {
-                    var s = Timed("source_clustering", () => Clustering.Evaluate(sourceFeats, sourceLabels, options.ClusteringRestarts, options.Seed));
+                    var s = Timed("source_clustering", () => Clustering.Evaluate(sourceFeats, sourceLabels, options.ClusteringRestarts, options.Seed, progress: progress, ct: ct));
                     metrics[EvalMetrics.SourceClusteringPrecision] = MetricSummary.Single(s.BCubedPrecision);
                     metrics[EvalMetrics.SourceClusteringNmi] = MetricSummary.Single(s.Nmi);
                 }
@@ -112,6 +119,16 @@ public static class EvalSuite
         };
         report.Save(Path.Combine(outputDir, "eval.json"));
         return report;
+    }
+
+    /// <summary>K-shot protocols draw K train images a class without replacement, so K may not exceed the smallest class.</summary>
+    static void CheckShots(ImageFolder train, EvalOptions options)
+    {
+        var counts = train.ClassCounts();
+        int smallest = Array.IndexOf(counts, counts.Min());
+        var shots = options.ProbeShots.Concat(options.KShot?.Shots ?? []).Concat(options.FixMatch?.Shots ?? []);
+        if (shots.Where(k => k > counts[smallest]).DefaultIfEmpty(0).Max() is int k and > 0)
+            throw UftException.Usage($"--shots {k}: class {train.Classes[smallest]} has only {counts[smallest]} train images; use at most {counts[smallest]}");
     }
 
     static Dictionary<string, string> Settings(ImageFolder train, ImageFolder test, IReadOnlyList<ImageItem>? source, EvalOptions options)
