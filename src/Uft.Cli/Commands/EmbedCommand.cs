@@ -13,6 +13,8 @@ sealed class EmbedCommand : Command<EmbedCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
+        [CommandOption("--seed <N>")] [Description("Seeds the weights of a random-init backbone (default 0).")]
+        public int Seed { get; init; }
         [CommandOption("--backbone <NAME|FILE|RUN>")] [Description("Backbone name (uft backbones), a weights file, or a run folder (its backbone.safetensors).")]
         public string? Backbone { get; init; }
         [CommandOption("--folder <DIR>")] [Description("Images: labelled (root/<class>/<image>) or any tree of images (labels -1).")]
@@ -40,6 +42,7 @@ sealed class EmbedCommand : Command<EmbedCommand.Settings>
             return labelled ? ImageFolder.Labeled(settings.Folder, ScanCheck.Header, scan, interrupt.Token)
                 : ImageFolder.Unlabeled(settings.Folder, ScanCheck.Header, scan, interrupt.Token);
         });
+        TorchSharp.torch.manual_seed(settings.Seed); // a random-init backbone is then the same on every run
         var (model, _) = Backbones.Load(nameOrFile);
         using (model)
         {

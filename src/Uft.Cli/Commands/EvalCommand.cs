@@ -46,7 +46,8 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         public int BatchSize { get; init; } = 64;
         [CommandOption("--output <DIR>")] [Description("Folder for eval.json and pictures (default runs/eval-<backbone>).")]
         public string? Output { get; init; }
-        [CommandOption("--seed <N>")] public int Seed { get; init; }
+        [CommandOption("--seed <N>")] [Description("Seeds K-means, trials, t-SNE and random-init weights (default 0).")]
+        public int Seed { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -82,6 +83,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         var train = ProgressBars.Run($"scanning {settings.Train}", p => ImageFolder.Labeled(settings.Train, ScanCheck.Header, Scan(p), interrupt.Token));
         var test = ProgressBars.Run($"scanning {settings.Test}", p => ImageFolder.Labeled(settings.Test, ScanCheck.Header, Scan(p), interrupt.Token));
         var source = settings.Source is null || !(protocols.Contains("forgetting") || protocols.Contains("tsne")) ? null : LoadSource(settings.Source, protocols.Contains("forgetting"));
+        TorchSharp.torch.manual_seed(settings.Seed); // a random-init backbone is then the same on every run
         var (model, _) = Backbones.Load(nameOrFile);
         using (model)
         {

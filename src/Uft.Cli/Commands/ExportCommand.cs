@@ -11,6 +11,8 @@ sealed class ExportCommand : Command<ExportCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
+        [CommandOption("--seed <N>")] [Description("Seeds the weights of a random-init backbone (default 0).")]
+        public int Seed { get; init; }
         [CommandOption("--backbone <NAME|FILE|RUN>")] [Description("Backbone name (uft backbones), a weights file, or a run folder (its backbone.safetensors).")]
         public string? Backbone { get; init; }
         [CommandOption("--output <FILE>")] [Description("file.safetensors, file.pth (torchvision state dict) or file.onnx.")]
@@ -24,6 +26,7 @@ sealed class ExportCommand : Command<ExportCommand.Settings>
         if (ext is not (".safetensors" or ".pth" or ".onnx"))
             throw UftException.Usage($"--output {output}: unknown format '{ext}'; end the name with .safetensors, .pth or .onnx");
         var (nameOrFile, label) = BackboneArgument.Resolve(settings.Backbone);
+        TorchSharp.torch.manual_seed(settings.Seed); // a random-init backbone is then the same on every run
         var (model, architecture) = Backbones.Load(nameOrFile);
         using (model)
         {
