@@ -83,6 +83,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         var train = ProgressBars.Run($"scanning {settings.Train}", p => ImageFolder.Labeled(settings.Train, ScanCheck.Header, Scan(p), interrupt.Token));
         var test = ProgressBars.Run($"scanning {settings.Test}", p => ImageFolder.Labeled(settings.Test, ScanCheck.Header, Scan(p), interrupt.Token));
         var source = settings.Source is null || !(protocols.Contains("forgetting") || protocols.Contains("tsne")) ? null : LoadSource(settings.Source, protocols.Contains("forgetting"));
+        EvalSuite.Check(train, test, options);
         TorchSharp.torch.manual_seed(settings.Seed); // a random-init backbone is then the same on every run
         var (model, _) = Backbones.Load(nameOrFile);
         using (model)

@@ -17,13 +17,7 @@ public static class EvalSuite
         EvalTransforms transforms, EvalOptions options, string outputDir, string? command = null,
         IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
     {
-        options.Validate();
-        if (!train.IsLabeled || !test.IsLabeled) throw UftException.Usage("evaluation needs labelled train and test folders laid out as root/<class>/<image>");
-        if (!train.Classes.SequenceEqual(test.Classes))
-            throw UftException.Usage($"{test.Root}: its classes differ from those of {train.Root}; give a matching train/test pair");
-        if (options.Retrieval && train.Count < options.RetrievalK)
-            throw UftException.Usage($"{train.Root}: {train.Count} images, fewer than retrieval's k = {options.RetrievalK}");
-        CheckShots(train, options);
+        Check(train, test, options);
         Directory.CreateDirectory(outputDir);
         int numClasses = train.Classes.Count;
         var metrics = new Dictionary<string, MetricSummary>();
@@ -119,6 +113,18 @@ public static class EvalSuite
         };
         report.Save(Path.Combine(outputDir, "eval.json"));
         return report;
+    }
+
+    /// <summary>The usage errors <see cref="Run"/> would raise, without loading anything: for callers that want to fail early.</summary>
+    public static void Check(ImageFolder train, ImageFolder test, EvalOptions options)
+    {
+        options.Validate();
+        if (!train.IsLabeled || !test.IsLabeled) throw UftException.Usage("evaluation needs labelled train and test folders laid out as root/<class>/<image>");
+        if (!train.Classes.SequenceEqual(test.Classes))
+            throw UftException.Usage($"{test.Root}: its classes differ from those of {train.Root}; give a matching train/test pair");
+        if (options.Retrieval && train.Count < options.RetrievalK)
+            throw UftException.Usage($"{train.Root}: {train.Count} images, fewer than retrieval's k = {options.RetrievalK}");
+        CheckShots(train, options);
     }
 
     /// <summary>K-shot protocols draw K train images a class without replacement, so K may not exceed the smallest class.</summary>

@@ -1,0 +1,82 @@
+using Uft.Data;
+using Uft.Data.Augmentations;
+using Uft.Evaluation;
+using Uft.Models;
+using static TorchSharp.torch;
+
+namespace Uft.Tests.Commands;
+
+public class EvalCliTests(EvalRuns runs) : IClassFixture<EvalRuns>
+{
+    [Fact]
+    public void EvalJsonRetrievalEqualsTheLibraryOnTheSameFeatures()
+    {
+        Assert.Equal(0, runs.Export.ExitCode);
+        Assert.True(runs.EvalByFile.ExitCode == 0, runs.EvalByFile.All);
+        var report = EvalReport.Load(Path.Combine(runs.ByFile, "eval.json"));
+        // Only the protocols asked for: retrieval and the four clustering scores.
+        Assert.Equal([EvalMetrics.Retrieval, EvalMetrics.ClusteringPrecision, EvalMetrics.ClusteringRecall, EvalMetrics.ClusteringF1, EvalMetrics.ClusteringNmi],
+            report.Metrics.Keys.OrderBy(EvalMetrics.Order).ToArray());
+        Assert.Equal("resnet18_seed0", report.Backbone);
+
+        var (model, _) = Backbones.Load(runs.Exported);
+        using (model)
+        {
+            var transform = new EvalTransform(EvalRuns.ImageSize, InputNorm.ImageNet);
+            var (train, trainLabels) = Features.Extract(model, ImageFolder.Labeled(runs.Train).Items, transform);
+            var (test, testLabels) = Features.Extract(model, ImageFolder.Labeled(runs.Test).Items, transform);
+            using (train)
+            using (test)
+                Assert.Equal(Retrieval.TopKAccuracy(test, testLabels, train, trainLabels, 5), report.Metrics[EvalMetrics.Retrieval].Mean, 12);
+        }
+        // The table (metric, value, description) and the wall time per step.
+        Assert.Matches(@"retrieval_top5\s*│\s*\d+\.\d\d\s*│\s*Retrieval accuracy \(top-5\)", runs.EvalByFile.Stdout);
+        Assert.Matches(@"features_train\s*│\s*\d+\.\d", runs.EvalByFile.Stdout);
+        Assert.Contains("clustering", report.Seconds.Keys);
+    }
+
+    [Fact]
+    public void ExportedSafetensorsEvaluatesLikeTheOriginal()
+    {
+        Assert.True(runs.EvalByName.ExitCode == 0, runs.EvalByName.All);
+        var byName = EvalReport.Load(Path.Combine(runs.ByName, "eval.json"));
+        var byFile = EvalReport.Load(Path.Combine(runs.ByFile, "eval.json"));
+        Assert.Equal(byName.Metrics[EvalMetrics.Retrieval].Mean, byFile.Metrics[EvalMetrics.Retrieval].Mean);
+        Assert.Equal(byName.Metrics[EvalMetrics.ClusteringNmi].Mean, byFile.Metrics[EvalMetrics.ClusteringNmi].Mean);
+    }
+
+    [Fact]
+    public void PthExportHoldsTheSameWeightsAndOnnxIsWritten()
+    {
+        string pth = Path.Combine(runs.Root, "exported.pth"), onnx = Path.Combine(runs.Root, "exported.onnx");
+        var r = Cli.Run("export", "--backbone", runs.Exported, "--output", pth);
+        Assert.True(r.ExitCode == 0, r.All);
+        var (a, _) = Backbones.Load(runs.Exported);
+        var (b, _) = Backbones.Load(pth);
+        using (a)
+        using (b)
+        {
+            var sa = a.state_dict();
+            var sb = b.state_dict();
+            Assert.Equal(sa.Keys.Order(), sb.Keys.Order());
+            foreach (var (k, v) in sa) Assert.True(v.allclose(sb[k], rtol: 0, atol: 0), k);
+        }
+        var o = Cli.Run("export", "--backbone", runs.Exported, "--output", onnx);
+        Assert.True(o.ExitCode == 0, o.All);
+        Assert.True(new FileInfo(onnx).Length > 40_000_000, "an ONNX ResNet-18 holds about 45 MB of float weights");
+    }
+
+    [Fact]
+    public void ReportIsSelfContainedAndNamesEachRun()
+    {
+        string html = Path.Combine(runs.Root, "report", "report.html");
+        var r = Cli.Run("report", runs.ByFile, Path.Combine(runs.ByName, "eval.json"), "--output", html, "--title", "CLI test report");
+        Assert.True(r.ExitCode == 0, r.All);
+        string text = File.ReadAllText(html);
+        Assert.Contains("eval-file", text);
+        Assert.Contains("eval-name", text);
+        Assert.Contains("CLI test report", text);
+        Assert.Contains("data:image/png;base64,", text);
+        Assert.DoesNotMatch(@"(src|href)\s*=\s*[""'](?!data:|#)", text);
+    }
+}
