@@ -45,7 +45,7 @@ sealed class ExportCommand : Command<ExportCommand.Settings>
                     break;
                 default:
                     if (!BackboneExport.TrySaveOnnx(model, output, out var reason))
-                        throw new UftException($"--output {output}: {label} cannot be written as ONNX: {reason}; export .safetensors or .pth instead");
+                        throw UftException.Usage($"--output {output}: {label} cannot be written as ONNX: {reason}; export .safetensors or .pth instead");
                     break;
             }
         }

@@ -131,7 +131,8 @@ public static class EvalSuite
     static void CheckShots(ImageFolder train, EvalOptions options)
     {
         var counts = train.ClassCounts();
-        int smallest = Array.IndexOf(counts, counts.Min());
+        // Classes without train images (a subset of a folder) draw nothing; the smallest of the others bounds K.
+        int smallest = Array.IndexOf(counts, counts.Where(c => c > 0).DefaultIfEmpty(0).Min());
         var shots = options.ProbeShots.Concat(options.KShot?.Shots ?? []).Concat(options.FixMatch?.Shots ?? []);
         if (shots.Where(k => k > counts[smallest]).DefaultIfEmpty(0).Max() is int k and > 0)
             throw UftException.Usage($"--shots {k}: class {train.Classes[smallest]} has only {counts[smallest]} train images; use at most {counts[smallest]}");
