@@ -31,53 +31,58 @@ public static class EvalSuite
             return result;
         }
 
-        var (trainFeats, trainLabels) = Timed("features_train", () => Features.Extract(backbone, train.Items, transforms.Eval, options.BatchSize, progress, ct));
-        var (testFeats, testLabels) = Timed("features_test", () => Features.Extract(backbone, test.Items, transforms.Eval, options.BatchSize, progress, ct));
-        using (trainFeats)
-        using (testFeats)
+        // K-shot finetuning and FixMatch work on images; frozen features are extracted only for the protocols that use them.
+        bool useSource = source is { Count: > 0 } && (options.SourceClustering || options.TSnePoints > 0);
+        if (options.Retrieval || options.Clustering || options.Knn || options.LinearProbe || options.ProbeShots.Length > 0 || options.TSnePoints > 0 || useSource)
         {
-            if (options.Retrieval)
-                metrics[EvalMetrics.Retrieval] = MetricSummary.Single(Timed("retrieval", () =>
-                    Retrieval.TopKAccuracy(testFeats, testLabels, trainFeats, trainLabels, options.RetrievalK)));
-            if (options.Clustering)
+            var (trainFeats, trainLabels) = Timed("features_train", () => Features.Extract(backbone, train.Items, transforms.Eval, options.BatchSize, progress, ct));
+            var (testFeats, testLabels) = Timed("features_test", () => Features.Extract(backbone, test.Items, transforms.Eval, options.BatchSize, progress, ct));
+            using (trainFeats)
+            using (testFeats)
             {
-                var clustering = Timed("clustering", () => Clustering.Evaluate(trainFeats, trainLabels, options.ClusteringRestarts, options.Seed, progress: progress, ct: ct));
-                metrics[EvalMetrics.ClusteringPrecision] = MetricSummary.Single(clustering.BCubedPrecision);
-                metrics[EvalMetrics.ClusteringRecall] = MetricSummary.Single(clustering.BCubedRecall);
-                metrics[EvalMetrics.ClusteringF1] = MetricSummary.Single(clustering.BCubedF1);
-                metrics[EvalMetrics.ClusteringNmi] = MetricSummary.Single(clustering.Nmi);
-            }
-            if (options.Knn)
-                metrics[EvalMetrics.Knn] = MetricSummary.Single(Timed("knn", () =>
-                    KnnClassifier.Accuracy(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.KnnK, options.KnnTemperature)));
-            if (options.LinearProbe)
-            {
-                var (top1, meanClass) = Timed("linear_probe", () => LinearProbe.Evaluate(trainFeats, trainLabels, testFeats, testLabels, numClasses, seed: options.Seed));
-                metrics[EvalMetrics.LinearProbeTop1] = MetricSummary.Single(top1);
-                metrics[EvalMetrics.LinearProbeMeanClass] = MetricSummary.Single(meanClass);
-            }
-            if (options.ProbeShots.Length > 0)
-                foreach (var r in Timed("probe_kshot", () => LinearProbe.KShot(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.ProbeShots, options.ProbeTrials, options.Seed)))
+                if (options.Retrieval)
+                    metrics[EvalMetrics.Retrieval] = MetricSummary.Single(Timed("retrieval", () =>
+                        Retrieval.TopKAccuracy(testFeats, testLabels, trainFeats, trainLabels, options.RetrievalK)));
+                if (options.Clustering)
                 {
-                    metrics[EvalMetrics.ProbeTop1(r.Shots)] = r.Top1;
-                    metrics[EvalMetrics.ProbeMeanClass(r.Shots)] = r.MeanClassAccuracy;
+                    var clustering = Timed("clustering", () => Clustering.Evaluate(trainFeats, trainLabels, options.ClusteringRestarts, options.Seed, progress: progress, ct: ct));
+                    metrics[EvalMetrics.ClusteringPrecision] = MetricSummary.Single(clustering.BCubedPrecision);
+                    metrics[EvalMetrics.ClusteringRecall] = MetricSummary.Single(clustering.BCubedRecall);
+                    metrics[EvalMetrics.ClusteringF1] = MetricSummary.Single(clustering.BCubedF1);
+                    metrics[EvalMetrics.ClusteringNmi] = MetricSummary.Single(clustering.Nmi);
                 }
+                if (options.Knn)
+                    metrics[EvalMetrics.Knn] = MetricSummary.Single(Timed("knn", () =>
+                        KnnClassifier.Accuracy(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.KnnK, options.KnnTemperature)));
+                if (options.LinearProbe)
+                {
+                    var (top1, meanClass) = Timed("linear_probe", () => LinearProbe.Evaluate(trainFeats, trainLabels, testFeats, testLabels, numClasses, seed: options.Seed));
+                    metrics[EvalMetrics.LinearProbeTop1] = MetricSummary.Single(top1);
+                    metrics[EvalMetrics.LinearProbeMeanClass] = MetricSummary.Single(meanClass);
+                }
+                if (options.ProbeShots.Length > 0)
+                    foreach (var r in Timed("probe_kshot", () => LinearProbe.KShot(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.ProbeShots, options.ProbeTrials, options.Seed)))
+                    {
+                        metrics[EvalMetrics.ProbeTop1(r.Shots)] = r.Top1;
+                        metrics[EvalMetrics.ProbeMeanClass(r.Shots)] = r.MeanClassAccuracy;
+                    }
 
-            Tensor? sourceFeats = null;
-            if (source is { Count: > 0 })
-            {
-                (sourceFeats, var sourceLabels) = Timed("features_source", () => Features.Extract(backbone, source, transforms.Eval, options.BatchSize, progress, ct));
-                if (options.SourceClustering && sourceLabels.All(l => l >= 0))
+                Tensor? sourceFeats = null;
+                if (useSource && source is { } sourceItems)
                 {
-                    var s = Timed("source_clustering", () => Clustering.Evaluate(sourceFeats, sourceLabels, options.ClusteringRestarts, options.Seed, progress: progress, ct: ct));
-                    metrics[EvalMetrics.SourceClusteringPrecision] = MetricSummary.Single(s.BCubedPrecision);
-                    metrics[EvalMetrics.SourceClusteringNmi] = MetricSummary.Single(s.Nmi);
+                    (sourceFeats, var sourceLabels) = Timed("features_source", () => Features.Extract(backbone, sourceItems, transforms.Eval, options.BatchSize, progress, ct));
+                    if (options.SourceClustering && sourceLabels.All(l => l >= 0))
+                    {
+                        var s = Timed("source_clustering", () => Clustering.Evaluate(sourceFeats, sourceLabels, options.ClusteringRestarts, options.Seed, progress: progress, ct: ct));
+                        metrics[EvalMetrics.SourceClusteringPrecision] = MetricSummary.Single(s.BCubedPrecision);
+                        metrics[EvalMetrics.SourceClusteringNmi] = MetricSummary.Single(s.Nmi);
+                    }
                 }
-            }
-            using (sourceFeats)
-            {
-                if (options.TSnePoints > 0)
-                    Timed("tsne", () => DrawTSne(trainFeats, trainLabels, train.Classes, sourceFeats, options, outputDir, pictures, progress, ct));
+                using (sourceFeats)
+                {
+                    if (options.TSnePoints > 0)
+                        Timed("tsne", () => DrawTSne(trainFeats, trainLabels, train.Classes, sourceFeats, options, outputDir, pictures, progress, ct));
+                }
             }
         }
 

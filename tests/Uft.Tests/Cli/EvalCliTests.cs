@@ -2,7 +2,6 @@ using Uft.Data;
 using Uft.Data.Augmentations;
 using Uft.Evaluation;
 using Uft.Models;
-using static TorchSharp.torch;
 
 namespace Uft.Tests.Commands;
 
@@ -51,8 +50,38 @@ public class EvalCliTests(EvalRuns runs) : IClassFixture<EvalRuns>
         string pth = Path.Combine(runs.Root, "exported.pth"), onnx = Path.Combine(runs.Root, "exported.onnx");
         var r = Cli.Run("export", "--backbone", runs.Exported, "--output", pth);
         Assert.True(r.ExitCode == 0, r.All);
-        var (a, _) = Backbones.Load(runs.Exported);
-        var (b, _) = Backbones.Load(pth);
+        AssertSameWeights(runs.Exported, pth);
+        var o = Cli.Run("export", "--backbone", runs.Exported, "--output", onnx);
+        Assert.True(o.ExitCode == 0, o.All);
+        Assert.True(new FileInfo(onnx).Length > 40_000_000, "an ONNX ResNet-18 holds about 45 MB of float weights");
+    }
+
+    [Fact]
+    public void ARunFolderStandsForItsBackboneAndItsCurves()
+    {
+        string run = Path.Combine(runs.Root, "run-demo");
+        Directory.CreateDirectory(run);
+        File.Copy(runs.Exported, Path.Combine(run, "backbone.safetensors"));
+        File.WriteAllLines(Path.Combine(run, "metrics.jsonl"),
+            ["{\"epoch\": 1, \"step\": 5, \"loss\": 6.2, \"lr\": 0.03}", "{\"epoch\": 2, \"step\": 10, \"loss\": 5.9, \"lr\": 0.02}"]);
+        string copy = Path.Combine(runs.Root, "from-run.safetensors");
+        var r = Cli.Run("export", "--backbone", run, "--output", copy);
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Contains("run-demo", r.Stdout);
+        AssertSameWeights(runs.Exported, copy);
+
+        string html = Path.Combine(runs.Root, "run-report.html");
+        r = Cli.Run("report", run, runs.ByFile, "--output", html);
+        Assert.True(r.ExitCode == 0, r.All);
+        string text = File.ReadAllText(html);
+        Assert.Contains("run-demo", text);
+        Assert.Contains("Training loss", text);
+    }
+
+    static void AssertSameWeights(string fileA, string fileB)
+    {
+        var (a, _) = Backbones.Load(fileA);
+        var (b, _) = Backbones.Load(fileB);
         using (a)
         using (b)
         {
@@ -61,9 +90,6 @@ public class EvalCliTests(EvalRuns runs) : IClassFixture<EvalRuns>
             Assert.Equal(sa.Keys.Order(), sb.Keys.Order());
             foreach (var (k, v) in sa) Assert.True(v.allclose(sb[k], rtol: 0, atol: 0), k);
         }
-        var o = Cli.Run("export", "--backbone", runs.Exported, "--output", onnx);
-        Assert.True(o.ExitCode == 0, o.All);
-        Assert.True(new FileInfo(onnx).Length > 40_000_000, "an ONNX ResNet-18 holds about 45 MB of float weights");
     }
 
     [Fact]
