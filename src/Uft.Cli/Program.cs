@@ -15,6 +15,14 @@ app.Configure(config =>
     config.AddCommand<FinetuneCommand>("finetune").WithDescription("Unsupervised finetuning (MoCo v2 + source replay + CutMix) of a pretrained backbone on unlabeled target images.")
         .WithExample("finetune", "--target", "data/demo/train", "--source", "data/demo/source", "--epochs", "20", "--image-size", "112", "--batch-size", "64");
     config.AddCommand<PretrainCommand>("pretrain").WithDescription("MoCo v2 pretraining from random weights.");
+    config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a backbone: retrieval, clustering, kNN, linear probe, K-shot, FixMatch, t-SNE, forgetting; writes eval.json.")
+        .WithExample("eval", "--backbone", "runs/uft", "--train", "data/demo/train", "--test", "data/demo/test", "--image-size", "112");
+    config.AddCommand<EmbedCommand>("embed").WithDescription("Write a folder's features as features.npy, labels.npy and paths.txt.")
+        .WithExample("embed", "--backbone", "runs/uft", "--folder", "data/demo/test", "--output", "runs/uft/embeddings");
+    config.AddCommand<ReportCommand>("report").WithDescription("One self-contained HTML report comparing run and evaluation folders.")
+        .WithExample("report", "runs/eval-resnet18", "runs/eval-uft", "--output", "report.html");
+    config.AddCommand<ExportCommand>("export").WithDescription("Export a backbone as .safetensors, torchvision .pth or .onnx (by the file extension).")
+        .WithExample("export", "--backbone", "runs/uft", "--output", "uft_resnet18.pth");
     config.AddCommand<BackbonesCommand>("backbones").WithDescription("Built-in backbones and where their weights come from.");
     config.AddBranch("data", data =>
     {

@@ -22,6 +22,8 @@ static class CliErrors
                 OperationCanceledException => ("cancelled", 130),
                 _ => ($"{e.GetType().Name}: {e.Message}", 1),
             };
+            // One line even where the console is narrow or redirected (Spectre wraps at 80 columns there).
+            AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, message.Length + 8);
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
             if (verbose) AnsiConsole.WriteException(e);
             return code;

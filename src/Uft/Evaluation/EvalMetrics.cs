@@ -21,7 +21,7 @@ public static class EvalMetrics
     public static string SemiTop1(int k) => $"semi_{k}_top1";
     public static string SemiMeanClass(int k) => $"semi_{k}_mean_class";
 
-    /// <summary>Sort key: the fixed metrics first, then k-shot and semi by K.</summary>
+    /// <summary>Sort key: the fixed metrics first, then k-shot and semi by K, top-1 before mean-class.</summary>
     public static (int, int, string) Order(string name)
     {
         string[] fixedOrder = [Retrieval, ClusteringPrecision, ClusteringRecall, ClusteringF1, ClusteringNmi, Knn, LinearProbeTop1, LinearProbeMeanClass, SourceClusteringPrecision, SourceClusteringNmi];
@@ -29,7 +29,7 @@ public static class EvalMetrics
         if (i >= 0) return (i, 0, name);
         var parts = name.Split('_');
         int group = parts[0] switch { "probe" => 50, "kshot" => 100, "semi" => 200, _ => 300 };
-        return (group, parts.Length > 1 && int.TryParse(parts[1], out int k) ? k : 0, name);
+        return (group, parts.Length > 1 && int.TryParse(parts[1], out int k) ? k : 0, name.EndsWith("_top1") ? "" : name);
     }
 
     /// <summary>A reader's name for a metric, e.g. "4-shot, mean-class", for tables.</summary>

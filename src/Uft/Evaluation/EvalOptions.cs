@@ -1,12 +1,17 @@
 namespace Uft.Evaluation;
 
 /// <summary>
-/// Settings of <see cref="EvalSuite"/>. The frozen-feature protocols (retrieval, clustering, kNN, linear probe)
-/// always run; k-shot transfer and FixMatch run when their options are given (they train, so they cost most).
+/// Settings of <see cref="EvalSuite"/>. The frozen-feature protocols (retrieval, clustering, kNN, linear probe) run
+/// unless switched off; k-shot transfer and FixMatch run when their options are given (they train, so they cost most).
 /// </summary>
 public sealed record EvalOptions
 {
     public int BatchSize { get; init; } = 64;
+    public bool Retrieval { get; init; } = true;
+    public bool Clustering { get; init; } = true;
+    public bool Knn { get; init; } = true;
+    /// <summary>Clustering of a labelled source set (forgetting), when one is given.</summary>
+    public bool SourceClustering { get; init; } = true;
     public int RetrievalK { get; init; } = 5;
     public int ClusteringRestarts { get; init; } = 10;
     public int KnnK { get; init; } = 200;

@@ -17,11 +17,7 @@ public static class EvalSuite
         EvalTransforms transforms, EvalOptions options, string outputDir, string? command = null,
         IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
     {
-        options.Validate();
-        if (!train.IsLabeled || !test.IsLabeled) throw UftException.Usage("evaluation needs labelled train and test folders laid out as root/<class>/<image>");
-        if (!train.Classes.SequenceEqual(test.Classes))
-            throw UftException.Usage($"{test.Root}: its classes differ from those of {train.Root}; give a matching train/test pair");
-        if (train.Count < options.RetrievalK) throw UftException.Usage($"{train.Root}: {train.Count} images, fewer than retrieval's k = {options.RetrievalK}");
+        Check(train, test, options);
         Directory.CreateDirectory(outputDir);
         int numClasses = train.Classes.Count;
         var metrics = new Dictionary<string, MetricSummary>();
@@ -35,48 +31,58 @@ public static class EvalSuite
             return result;
         }
 
-        var (trainFeats, trainLabels) = Timed("features_train", () => Features.Extract(backbone, train.Items, transforms.Eval, options.BatchSize, progress, ct));
-        var (testFeats, testLabels) = Timed("features_test", () => Features.Extract(backbone, test.Items, transforms.Eval, options.BatchSize, progress, ct));
-        using (trainFeats)
-        using (testFeats)
+        // K-shot finetuning and FixMatch work on images; frozen features are extracted only for the protocols that use them.
+        bool useSource = source is { Count: > 0 } && (options.SourceClustering || options.TSnePoints > 0);
+        if (options.Retrieval || options.Clustering || options.Knn || options.LinearProbe || options.ProbeShots.Length > 0 || options.TSnePoints > 0 || useSource)
         {
-            metrics[EvalMetrics.Retrieval] = MetricSummary.Single(Timed("retrieval", () =>
-                Retrieval.TopKAccuracy(testFeats, testLabels, trainFeats, trainLabels, options.RetrievalK)));
-            var clustering = Timed("clustering", () => Clustering.Evaluate(trainFeats, trainLabels, options.ClusteringRestarts, options.Seed));
-            metrics[EvalMetrics.ClusteringPrecision] = MetricSummary.Single(clustering.BCubedPrecision);
-            metrics[EvalMetrics.ClusteringRecall] = MetricSummary.Single(clustering.BCubedRecall);
-            metrics[EvalMetrics.ClusteringF1] = MetricSummary.Single(clustering.BCubedF1);
-            metrics[EvalMetrics.ClusteringNmi] = MetricSummary.Single(clustering.Nmi);
-            metrics[EvalMetrics.Knn] = MetricSummary.Single(Timed("knn", () =>
-                KnnClassifier.Accuracy(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.KnnK, options.KnnTemperature)));
-            if (options.LinearProbe)
+            var (trainFeats, trainLabels) = Timed("features_train", () => Features.Extract(backbone, train.Items, transforms.Eval, options.BatchSize, progress, ct));
+            var (testFeats, testLabels) = Timed("features_test", () => Features.Extract(backbone, test.Items, transforms.Eval, options.BatchSize, progress, ct));
+            using (trainFeats)
+            using (testFeats)
             {
-                var (top1, meanClass) = Timed("linear_probe", () => LinearProbe.Evaluate(trainFeats, trainLabels, testFeats, testLabels, numClasses, seed: options.Seed));
-                metrics[EvalMetrics.LinearProbeTop1] = MetricSummary.Single(top1);
-                metrics[EvalMetrics.LinearProbeMeanClass] = MetricSummary.Single(meanClass);
-            }
-            if (options.ProbeShots.Length > 0)
-                foreach (var r in Timed("probe_kshot", () => LinearProbe.KShot(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.ProbeShots, options.ProbeTrials, options.Seed)))
+                if (options.Retrieval)
+                    metrics[EvalMetrics.Retrieval] = MetricSummary.Single(Timed("retrieval", () =>
+                        Retrieval.TopKAccuracy(testFeats, testLabels, trainFeats, trainLabels, options.RetrievalK)));
+                if (options.Clustering)
                 {
-                    metrics[EvalMetrics.ProbeTop1(r.Shots)] = r.Top1;
-                    metrics[EvalMetrics.ProbeMeanClass(r.Shots)] = r.MeanClassAccuracy;
+                    var clustering = Timed("clustering", () => Clustering.Evaluate(trainFeats, trainLabels, options.ClusteringRestarts, options.Seed, progress: progress, ct: ct));
+                    metrics[EvalMetrics.ClusteringPrecision] = MetricSummary.Single(clustering.BCubedPrecision);
+                    metrics[EvalMetrics.ClusteringRecall] = MetricSummary.Single(clustering.BCubedRecall);
+                    metrics[EvalMetrics.ClusteringF1] = MetricSummary.Single(clustering.BCubedF1);
+                    metrics[EvalMetrics.ClusteringNmi] = MetricSummary.Single(clustering.Nmi);
                 }
+                if (options.Knn)
+                    metrics[EvalMetrics.Knn] = MetricSummary.Single(Timed("knn", () =>
+                        KnnClassifier.Accuracy(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.KnnK, options.KnnTemperature)));
+                if (options.LinearProbe)
+                {
+                    var (top1, meanClass) = Timed("linear_probe", () => LinearProbe.Evaluate(trainFeats, trainLabels, testFeats, testLabels, numClasses, seed: options.Seed));
+                    metrics[EvalMetrics.LinearProbeTop1] = MetricSummary.Single(top1);
+                    metrics[EvalMetrics.LinearProbeMeanClass] = MetricSummary.Single(meanClass);
+                }
+                if (options.ProbeShots.Length > 0)
+                    foreach (var r in Timed("probe_kshot", () => LinearProbe.KShot(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.ProbeShots, options.ProbeTrials, options.Seed)))
+                    {
+                        metrics[EvalMetrics.ProbeTop1(r.Shots)] = r.Top1;
+                        metrics[EvalMetrics.ProbeMeanClass(r.Shots)] = r.MeanClassAccuracy;
+                    }
 
-            Tensor? sourceFeats = null;
-            if (source is { Count: > 0 })
-            {
-                (sourceFeats, var sourceLabels) = Timed("features_source", () => Features.Extract(backbone, source, transforms.Eval, options.BatchSize, progress, ct));
-                if (sourceLabels.All(l => l >= 0))
+                Tensor? sourceFeats = null;
+                if (useSource && source is { } sourceItems)
                 {
-                    var s = Timed("source_clustering", () => Clustering.Evaluate(sourceFeats, sourceLabels, options.ClusteringRestarts, options.Seed));
-                    metrics[EvalMetrics.SourceClusteringPrecision] = MetricSummary.Single(s.BCubedPrecision);
-                    metrics[EvalMetrics.SourceClusteringNmi] = MetricSummary.Single(s.Nmi);
+                    (sourceFeats, var sourceLabels) = Timed("features_source", () => Features.Extract(backbone, sourceItems, transforms.Eval, options.BatchSize, progress, ct));
+                    if (options.SourceClustering && sourceLabels.All(l => l >= 0))
+                    {
+                        var s = Timed("source_clustering", () => Clustering.Evaluate(sourceFeats, sourceLabels, options.ClusteringRestarts, options.Seed, progress: progress, ct: ct));
+                        metrics[EvalMetrics.SourceClusteringPrecision] = MetricSummary.Single(s.BCubedPrecision);
+                        metrics[EvalMetrics.SourceClusteringNmi] = MetricSummary.Single(s.Nmi);
+                    }
                 }
-            }
-            using (sourceFeats)
-            {
-                if (options.TSnePoints > 0)
-                    Timed("tsne", () => DrawTSne(trainFeats, trainLabels, train.Classes, sourceFeats, options, outputDir, pictures, progress, ct));
+                using (sourceFeats)
+                {
+                    if (options.TSnePoints > 0)
+                        Timed("tsne", () => DrawTSne(trainFeats, trainLabels, train.Classes, sourceFeats, options, outputDir, pictures, progress, ct));
+                }
             }
         }
 
@@ -112,6 +118,29 @@ public static class EvalSuite
         };
         report.Save(Path.Combine(outputDir, "eval.json"));
         return report;
+    }
+
+    /// <summary>The usage errors <see cref="Run"/> would raise, without loading anything: for callers that want to fail early.</summary>
+    public static void Check(ImageFolder train, ImageFolder test, EvalOptions options)
+    {
+        options.Validate();
+        if (!train.IsLabeled || !test.IsLabeled) throw UftException.Usage("evaluation needs labelled train and test folders laid out as root/<class>/<image>");
+        if (!train.Classes.SequenceEqual(test.Classes))
+            throw UftException.Usage($"{test.Root}: its classes differ from those of {train.Root}; give a matching train/test pair");
+        if (options.Retrieval && train.Count < options.RetrievalK)
+            throw UftException.Usage($"{train.Root}: {train.Count} images, fewer than retrieval's k = {options.RetrievalK}");
+        CheckShots(train, options);
+    }
+
+    /// <summary>K-shot protocols draw K train images a class without replacement, so K may not exceed the smallest class.</summary>
+    static void CheckShots(ImageFolder train, EvalOptions options)
+    {
+        var counts = train.ClassCounts();
+        // Classes without train images (a subset of a folder) draw nothing; the smallest of the others bounds K.
+        int smallest = Array.IndexOf(counts, counts.Where(c => c > 0).DefaultIfEmpty(0).Min());
+        var shots = options.ProbeShots.Concat(options.KShot?.Shots ?? []).Concat(options.FixMatch?.Shots ?? []);
+        if (shots.Where(k => k > counts[smallest]).DefaultIfEmpty(0).Max() is int k and > 0)
+            throw UftException.Usage($"--shots {k}: class {train.Classes[smallest]} has only {counts[smallest]} train images; use at most {counts[smallest]}");
     }
 
     static Dictionary<string, string> Settings(ImageFolder train, ImageFolder test, IReadOnlyList<ImageItem>? source, EvalOptions options)

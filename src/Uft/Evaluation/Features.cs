@@ -19,18 +19,22 @@ public static class Features
         backbone.eval();
         try
         {
+            // Decoding runs on the loader's workers, ahead of the forward passes; JPEGs decode at a reduced scale that
+            // still covers the view size. Order is kept and nothing is dropped, so row i is items[i].
+            var loader = new Loader(items, [transform], new LoaderOptions(batchSize, Shuffle: false, DropLast: false, DecodeMinSide: transform.Size));
             var chunks = new List<Tensor>();
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            for (int start = 0; start < items.Count; start += batchSize)
+            int done = 0;
+            foreach (var batch in loader.Epoch(0, ct))
             {
-                ct.ThrowIfCancellationRequested();
                 using var step = NewDisposeScope();
-                int n = Math.Min(batchSize, items.Count - start);
-                var batch = BatchBuilder.Build(items.Skip(start).Take(n).ToList(), transform, Enumerable.Range(start, n).ToArray());
-                chunks.Add(functional.normalize(backbone.call(batch), dim: 1).MoveToOuterDisposeScope());
-                progress?.Report(new EvalProgress("features", start + n, items.Count));
+                using (batch) chunks.Add(functional.normalize(backbone.call(batch.Views[0]), dim: 1).MoveToOuterDisposeScope());
+                done += batch.Count;
+                progress?.Report(new EvalProgress("features", done, items.Count));
             }
+            // The loader would stand in the next good image for one it cannot decode; features must keep one row per item.
+            if (loader.Skipped.FirstOrDefault() is { } bad) throw UftException.Usage($"{bad.Path}: {bad.Reason}; remove or fix it (uft data check lists all such files)");
             var features = cat(chunks, 0).MoveToOuterDisposeScope();
             return (features, items.Select(i => i.Label).ToArray());
         }

@@ -20,7 +20,7 @@ public static class Forgetting
         ClusteringScores Score(Module<Tensor, Tensor> backbone)
         {
             var (features, labels) = Features.Extract(backbone, source, transform, batchSize, progress, ct);
-            using (features) return Clustering.Evaluate(features, labels, restarts, seed);
+            using (features) return Clustering.Evaluate(features, labels, restarts, seed, progress: progress, ct: ct);
         }
     }
 }

@@ -16,8 +16,10 @@ public static class KMeans
     /// <param name="maxIter">Lloyd iterations per restart at most.</param>
     /// <param name="tol">Stop when the squared centre shift summed over centres is at most tol x mean feature
     /// variance (sklearn's rule); 0 runs until assignments stop changing.</param>
+    /// <param name="progress">Reports each finished restart (stage "K-means").</param>
     /// <returns>Assignments (N), centroids (k, D) and inertia (sum of squared distances to the assigned centroid).</returns>
-    public static (int[] Assignments, Tensor Centroids, double Inertia) Fit(Tensor x, int k, int restarts = 10, int seed = 0, int maxIter = 300, double tol = 1e-4)
+    public static (int[] Assignments, Tensor Centroids, double Inertia) Fit(Tensor x, int k, int restarts = 10, int seed = 0, int maxIter = 300, double tol = 1e-4,
+        IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
     {
         if (x.dim() != 2) throw new ArgumentException($"x must be (N, D), got {x.dim()} dimensions");
         long n = x.shape[0];
@@ -34,6 +36,7 @@ public static class KMeans
         double bestInertia = double.PositiveInfinity;
         for (int r = 0; r < restarts; r++)
         {
+            ct.ThrowIfCancellationRequested();
             var centroids = PlusPlus(points, sqNorms, k, rng);
             var (assign, inertia) = Lloyd(points, sqNorms, ref centroids, maxIter, threshold);
             if (inertia < bestInertia)
@@ -42,6 +45,7 @@ public static class KMeans
                 bestCentroids = centroids;
                 bestAssign = assign;
             }
+            progress?.Report(new EvalProgress("K-means", r + 1, restarts));
         }
         var assignments = bestAssign!.to(ScalarType.Int32).data<int>().ToArray();
         return (assignments, bestCentroids!.MoveToOuterDisposeScope(), bestInertia);

@@ -59,7 +59,7 @@ public static class HtmlReport
         {
             var run = runs[r];
             html.Append($"<tr><td><span class=\"swatch\" style=\"background:{SwatchColor(r)}\"></span></td><td><b>{E(names[r])}</b></td><td>{E(run.Eval?.Backbone ?? "–")}</td>" +
-                $"<td>{(run.Eval is null ? "–" : run.Eval.Created.ToString("yyyy-MM-dd HH:mm"))}</td><td class=\"num\">{run.Curve.Count}</td><td class=\"path\">{E(run.Folder)}</td></tr>");
+                $"<td>{(run.Eval is null ? "–" : run.Eval.Created.ToString("yyyy-MM-dd HH:mm"))}</td><td class=\"num\">{(run.Curve.Count == 0 ? "–" : run.Curve.Count.ToString())}</td><td class=\"path\">{E(run.Folder)}</td></tr>");
         }
         html.Append("</tbody></table>");
     }

@@ -1,0 +1,146 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Uft.Data;
+using Uft.Data.Augmentations;
+using Uft.Evaluation;
+using Uft.Models;
+
+namespace Uft.Cli.Commands;
+
+/// <summary>`uft eval`: the paper's evaluations of one backbone on a labelled train/test pair, written to eval.json.</summary>
+sealed class EvalCommand : Command<EvalCommand.Settings>
+{
+    static readonly string[] AllProtocols = ["retrieval", "clustering", "knn", "probe", "kshot", "fixmatch", "tsne", "forgetting"];
+    const string DefaultProtocols = "retrieval,clustering,knn,probe,tsne";
+
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--backbone <NAME|FILE|RUN>")] [Description("Backbone name (uft backbones), a weights file, or a run folder (its backbone.safetensors).")]
+        public string? Backbone { get; init; }
+        [CommandOption("--train <DIR>")] [Description("Labelled train folder (root/<class>/<image>): retrieval gallery, K-means, probe and K-shot labels.")]
+        public string? Train { get; init; }
+        [CommandOption("--test <DIR>")] [Description("Labelled test folder with the same classes.")]
+        public string? Test { get; init; }
+        [CommandOption("--protocols <LIST>")] [Description($"Comma-separated: retrieval, clustering, knn, probe, kshot, fixmatch, tsne, forgetting, or all (default {DefaultProtocols}).")]
+        public string? Protocols { get; init; }
+        [CommandOption("--image-size <PX>")] [Description("Input size; images are resized to size/0.875 and centre-cropped (default 224).")]
+        public int ImageSize { get; init; } = 224;
+        [CommandOption("--shots <LIST>")] [Description("K labels a class for probe, kshot and fixmatch (default 1,2,4,8; fixmatch 4).")]
+        public string? Shots { get; init; }
+        [CommandOption("--trials <N>")] [Description("Random draws of the K labelled images per K (default 3).")]
+        public int Trials { get; init; } = 3;
+        [CommandOption("--kshot-epochs <N>")] [Description("Finetuning epochs per K-shot trial (default 30).")]
+        public int KShotEpochs { get; init; } = 30;
+        [CommandOption("--fixmatch-steps <N>")] [Description("FixMatch steps per trial (default 2000).")]
+        public int FixMatchSteps { get; init; } = 2000;
+        [CommandOption("--source <DIR>")] [Description("Source images: labelled (root/<class>/<image>) for forgetting; any images for the source/target t-SNE.")]
+        public string? Source { get; init; }
+        [CommandOption("--restarts <N>")] [Description("K-means restarts (default 10).")]
+        public int Restarts { get; init; } = 10;
+        [CommandOption("--tsne-points <N>")] [Description("Points per t-SNE picture (default 2000).")]
+        public int TSnePoints { get; init; } = 2000;
+        [CommandOption("--tsne-iterations <N>")] [Description("t-SNE iterations (default 1000).")]
+        public int TSneIterations { get; init; } = 1000;
+        [CommandOption("--batch-size <N>")] [Description("Images per forward pass for features (default 64).")]
+        public int BatchSize { get; init; } = 64;
+        [CommandOption("--output <DIR>")] [Description("Folder for eval.json and pictures (default runs/eval-<backbone>).")]
+        public string? Output { get; init; }
+        [CommandOption("--seed <N>")] [Description("Seeds K-means, trials, t-SNE and random-init weights (default 0).")]
+        public int Seed { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var protocols = ParseProtocols(settings.Protocols);
+        if (settings.Train is null || settings.Test is null) throw UftException.Usage("--train and --test: both required (labelled folders root/<class>/<image>)");
+        if (settings.ImageSize < 16) throw UftException.Usage($"--image-size: {settings.ImageSize} is too small; give at least 16");
+        if (protocols.Contains("forgetting") && settings.Source is null)
+            throw UftException.Usage("--protocols forgetting: needs --source <labelled source folder>");
+        int[]? shots = settings.Shots is null ? null : ParseShots(settings.Shots);
+        var options = new EvalOptions
+        {
+            BatchSize = settings.BatchSize,
+            Retrieval = protocols.Contains("retrieval"),
+            Clustering = protocols.Contains("clustering"),
+            Knn = protocols.Contains("knn"),
+            SourceClustering = protocols.Contains("forgetting"),
+            LinearProbe = protocols.Contains("probe"),
+            ProbeShots = protocols.Contains("probe") ? shots ?? [1, 2, 4, 8] : [],
+            ProbeTrials = settings.Trials,
+            ClusteringRestarts = settings.Restarts,
+            KShot = protocols.Contains("kshot") ? new KShotOptions { Shots = shots ?? [1, 2, 4, 8], Trials = settings.Trials, Epochs = settings.KShotEpochs, Seed = settings.Seed } : null,
+            FixMatch = protocols.Contains("fixmatch") ? new Evaluation.FixMatchOptions { Shots = shots ?? [4], Trials = settings.Trials, Steps = settings.FixMatchSteps, Seed = settings.Seed } : null,
+            TSnePoints = protocols.Contains("tsne") ? settings.TSnePoints : 0,
+            TSneIterations = settings.TSneIterations,
+            Seed = settings.Seed,
+        };
+        options.Validate();
+        var (nameOrFile, label) = BackboneArgument.Resolve(settings.Backbone);
+        string output = settings.Output ?? Path.Combine("runs", "eval-" + label);
+
+        using var interrupt = new Interrupt(cancellationToken);
+        var train = ProgressBars.Run($"scanning {settings.Train}", p => ImageFolder.Labeled(settings.Train, ScanCheck.Header, Scan(p), interrupt.Token));
+        var test = ProgressBars.Run($"scanning {settings.Test}", p => ImageFolder.Labeled(settings.Test, ScanCheck.Header, Scan(p), interrupt.Token));
+        var source = settings.Source is null || !(protocols.Contains("forgetting") || protocols.Contains("tsne")) ? null : LoadSource(settings.Source, protocols.Contains("forgetting"));
+        EvalSuite.Check(train, test, options);
+        TorchSharp.torch.manual_seed(settings.Seed); // a random-init backbone is then the same on every run
+        var (model, _) = Backbones.Load(nameOrFile);
+        using (model)
+        {
+            var norm = InputNorm.ImageNet;
+            var transforms = new EvalTransforms(new EvalTransform(settings.ImageSize, norm), new SupervisedTrainTransform(settings.ImageSize, norm),
+                new WeakTransform(settings.ImageSize, norm), new StrongTransform(settings.ImageSize, norm));
+            AnsiConsole.MarkupLineInterpolated($"[bold]{label}[/] · {train.Count} train / {test.Count} test images, {train.Classes.Count} classes · {settings.ImageSize} px · {string.Join(", ", protocols)} → {output}");
+            var report = EvalProgressBars.Run(p => EvalSuite.Run(model, label, train, test, source?.Items, transforms, options, output,
+                BackboneArgument.CommandLine(), p, interrupt.Token));
+            Summarise(report, output);
+        }
+        return 0;
+    }
+
+    static IProgress<ScanProgress> Scan(IProgress<(int Done, int Total)> p) => new SyncProgress<ScanProgress>(s => p.Report((s.Done, s.Total)));
+
+    /// <summary>Class folders make a labelled source (needed for forgetting); otherwise every image below it, unlabelled.</summary>
+    static ImageFolder LoadSource(string path, bool needLabels)
+    {
+        bool hasClasses = Directory.Exists(path) && Directory.EnumerateDirectories(path).Any();
+        if (needLabels && !hasClasses)
+            throw UftException.Usage($"--source {path}: forgetting needs a labelled source folder ({path}/<class>/<image>); this one has no class folders");
+        return hasClasses ? ImageFolder.Labeled(path) : ImageFolder.Unlabeled(path);
+    }
+
+    static HashSet<string> ParseProtocols(string? value)
+    {
+        var names = (value ?? DefaultProtocols).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => p.ToLowerInvariant()).ToList();
+        if (names.Contains("all")) return [.. AllProtocols];
+        if (names.Count == 0) throw UftException.Usage($"--protocols: empty; choose from {string.Join(", ", AllProtocols)}");
+        foreach (var n in names)
+            if (!AllProtocols.Contains(n)) throw UftException.Usage($"--protocols: unknown protocol '{n}'; choose from {string.Join(", ", AllProtocols)} or all");
+        return [.. names];
+    }
+
+    static int[] ParseShots(string value)
+    {
+        var parts = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var shots = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], out shots[i]) || shots[i] < 1)
+                throw UftException.Usage($"--shots {value}: '{parts[i]}' is not a positive whole number; give e.g. 1,2,4,8");
+        if (shots.Length == 0) throw UftException.Usage("--shots: empty; give e.g. 1,2,4,8");
+        return shots;
+    }
+
+    static void Summarise(EvalReport report, string output)
+    {
+        var table = new Table().AddColumns("metric", "mean ± std (%)", "description");
+        foreach (var (name, value) in report.Metrics.OrderBy(m => EvalMetrics.Order(m.Key)))
+            table.AddRow(name, value.ToString(), Markup.Escape(EvalMetrics.Describe(name)));
+        AnsiConsole.Write(table);
+        var times = new Table().AddColumns("step", "seconds");
+        foreach (var (step, seconds) in report.Seconds) times.AddRow(step, seconds.ToString("F1"));
+        AnsiConsole.Write(times);
+        string pictures = report.Pictures.Count > 0 ? $" and {report.Pictures.Count} picture(s)" : "";
+        AnsiConsole.MarkupLineInterpolated($"wrote [bold]{Path.Combine(output, "eval.json")}[/]{pictures}");
+    }
+}

@@ -1,0 +1,57 @@
+namespace Uft.Tests.Commands;
+
+/// <summary>Bad input ends with exit code 2 and one line saying what is wrong and what to do.</summary>
+public class CliUsageTests
+{
+    static readonly string Train = Path.Combine(Paths.Demo, "train"), Test = Path.Combine(Paths.Demo, "test");
+
+    static void AssertUsage(Cli.Result r, string expected)
+    {
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("error: " + expected, r.All.Trim());
+    }
+
+    [Fact]
+    public void UnknownProtocol() => AssertUsage(
+        Cli.Run("eval", "--backbone", "resnet18", "--train", Train, "--test", Test, "--protocols", "retrieval,tsnee"),
+        "--protocols: unknown protocol 'tsnee'; choose from retrieval, clustering, knn, probe, kshot, fixmatch, tsne, forgetting or all");
+
+    [Fact]
+    public void ShotsLargerThanTheSmallestClass() => AssertUsage(
+        Cli.Run("eval", "--backbone", "resnet18", "--train", Train, "--test", Test, "--protocols", "probe", "--shots", "1,40", "--image-size", "32"),
+        "--shots 40: class bonsai has only 30 train images; use at most 30");
+
+    [Fact]
+    public void TrainAndTestClassesDiffer()
+    {
+        string test = Path.Combine(Paths.TempDir(), "test");
+        foreach (var cls in new[] { "bonsai", "brain" })
+        {
+            Directory.CreateDirectory(Path.Combine(test, cls));
+            foreach (var f in Directory.GetFiles(Path.Combine(Test, cls)).Take(2)) File.Copy(f, Path.Combine(test, cls, Path.GetFileName(f)));
+        }
+        AssertUsage(Cli.Run("eval", "--backbone", "resnet18", "--train", Train, "--test", test, "--protocols", "retrieval", "--image-size", "32"),
+            $"{test}: its classes differ from those of {Train}; give a matching train/test pair");
+    }
+
+    [Fact]
+    public void RunFolderWithoutBackbone()
+    {
+        string run = Paths.TempDir();
+        AssertUsage(Cli.Run("embed", "--backbone", run, "--folder", Test, "--output", Path.Combine(run, "emb")),
+            $"--backbone {run}: run folder without backbone.safetensors; let the run finish (or resume it) or give a weights file");
+    }
+
+    [Fact]
+    public void ForgettingWithoutLabelledSource() => AssertUsage(
+        Cli.Run("eval", "--backbone", "resnet18", "--train", Train, "--test", Test, "--protocols", "forgetting", "--source", Path.Combine(Paths.Demo, "source")),
+        $"--source {Path.Combine(Paths.Demo, "source")}: forgetting needs a labelled source folder ({Path.Combine(Paths.Demo, "source")}/<class>/<image>); this one has no class folders");
+
+    [Fact]
+    public void ExportToAnUnknownFormat() => AssertUsage(
+        Cli.Run("export", "--backbone", "resnet18", "--output", "/tmp/x.bin"),
+        "--output /tmp/x.bin: unknown format '.bin'; end the name with .safetensors, .pth or .onnx");
+
+    [Fact]
+    public void ReportOfAMissingFolder() => AssertUsage(Cli.Run("report", "/no/such/run"), "/no/such/run: folder not found");
+}
