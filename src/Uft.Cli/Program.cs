@@ -12,6 +12,8 @@ app.Configure(config =>
     config.SetApplicationVersion(Uft.UftInfo.Version);
     config.AddCommand<InfoCommand>("info").WithDescription("Versions, threads, CPU features and CUDA availability.");
     config.AddCommand<DemoCommand>("demo").WithDescription("The ImageNet backbone as shipped vs finetuned naively vs UFT on the shipped demo data, with a report.");
+    config.AddCommand<CompareCommand>("compare").WithDescription("Arms (as shipped, naive, replay-only, mix-only, uft, scratch) trained and evaluated alike; results.md in the paper's layout.")
+        .WithExample("compare", "--train", "../shared/data/caltech101/train", "--test", "../shared/data/caltech101/test", "--source", "../shared/data/imagenet-sample/train", "--replay-fraction", "1", "--arms", "none,naive,replay-only,uft");
     config.AddCommand<FinetuneCommand>("finetune").WithDescription("Unsupervised finetuning (MoCo v2 + source replay + CutMix) of a pretrained backbone on unlabeled target images.")
         .WithExample("finetune", "--target", "data/demo/train", "--source", "data/demo/source", "--epochs", "20", "--image-size", "112", "--batch-size", "64");
     config.AddCommand<PretrainCommand>("pretrain").WithDescription("MoCo v2 pretraining from random weights.");

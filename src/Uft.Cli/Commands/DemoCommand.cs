@@ -59,16 +59,18 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
         return 0;
     }
 
-    static IReadOnlyList<ArmResult> RunWithProgress(ComparisonConfig config, CancellationToken ct)
+    public static IReadOnlyList<ArmResult> RunWithProgress(ComparisonConfig config, CancellationToken ct)
     {
         void Notice(string n) => AnsiConsole.MarkupLineInterpolated($"[grey]{n}[/]");
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
+            // Logs get one line per stage, and per epoch while finetuning (loss, speed).
             string last = "";
+            var clock = Stopwatch.StartNew();
             return Comparison.Run(config, new SyncProgress<ComparisonProgress>(p =>
             {
-                string stage = $"{p.Arm}: {p.Stage}";
-                if (stage != last) { last = stage; Console.WriteLine(stage); }
+                string line = $"{p.Arm}: {p.Stage}" + (p.Detail is { } d && d.StartsWith("epoch") && p.Done % Math.Max(1, p.Total / config.Epochs) == 0 ? " " + d : "");
+                if (line != last) { last = line; Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}"); }
             }), Notice, ct);
         }
         return AnsiConsole.Progress().AutoClear(true).Columns(ProgressBars.Columns).Start(ctx =>

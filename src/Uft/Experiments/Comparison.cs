@@ -63,11 +63,12 @@ public sealed record ComparisonConfig
     /// <summary>The training configuration of one finetuning arm.</summary>
     public TrainConfig TrainFor(string arm) => TrainConfig.ApplyPreset(new TrainConfig
     {
+        // Scratch (Unsup-T) starts from random weights, so it takes the weight-free ResNet-18 whatever the backbone.
         Name = arm, OutputRoot = Folder, Target = Train, Backbone = Backbone, Source = Source, ReplayFraction = ReplayFraction,
         ReplayCount = ReplayCount, Epochs = Epochs, BatchSize = BatchSize, ImageSize = ImageSize, Lr = Lr, Seed = Seed,
         Workers = Workers, Mixing = Mixing, CheckpointEvery = Math.Max(1, Epochs), MonitorTrain = Train, MonitorTest = Test,
         MonitorEvery = Math.Max(1, Epochs / 4),
-    }, arm);
+    } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone }, arm);
 }
 
 /// <summary>One arm's outcome.</summary>
@@ -139,6 +140,31 @@ public static class Comparison
         }
         HtmlReport.Write(Path.Combine(config.Folder, "report.html"), results.Select(r => ReportRun.Load(r.Folder)).ToList(),
             $"{config.Name}: {config.Backbone} on {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(config.Train + "/")))}");
+        File.WriteAllText(Path.Combine(config.Folder, "results.md"), Markdown(config, results));
         return results;
+    }
+
+    /// <summary>The paper's table layout: one row per arm; K-shot, retrieval and clustering columns; mean ± std in %.</summary>
+    public static string Markdown(ComparisonConfig config, IReadOnlyList<ArmResult> results)
+    {
+        var shots = config.Eval.KShot?.Shots ?? config.Eval.ProbeShots;
+        bool finetuned = config.Eval.KShot is not null;
+        var columns = shots.Select(k => (Title: $"{k}-shot", Metric: finetuned ? EvalMetrics.KShotMeanClass(k) : EvalMetrics.ProbeMeanClass(k)))
+            .Append((Title: "retrieval", Metric: EvalMetrics.Retrieval)).Append((Title: "BCubed P", Metric: EvalMetrics.ClusteringPrecision))
+            .Append((Title: "NMI", Metric: EvalMetrics.ClusteringNmi)).Append((Title: "kNN", Metric: EvalMetrics.Knn)).ToList();
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine($"| arm | {string.Join(" | ", columns.Select(c => c.Title))} | train s | eval s |");
+        sb.AppendLine($"|---|{string.Concat(columns.Select(_ => "---|"))}---|---|");
+        foreach (var r in results)
+        {
+            var cells = columns.Select(c => r.Eval.Metrics.TryGetValue(c.Metric, out var m)
+                ? m.Values.Length > 1 ? $"{100 * m.Mean:F2} ± {100 * m.Std:F2}" : $"{100 * m.Mean:F2}" : "–");
+            sb.AppendLine($"| {r.Arm} | {string.Join(" | ", cells)} | {r.TrainSeconds:F0} | {r.EvalSeconds:F0} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine($"K-shot columns: {(finetuned ? "the paper's K-shot transfer (new FC + whole-network finetune)" : "linear probe on frozen features (a floor for the paper's K-shot finetune)")}, " +
+                      $"mean-class accuracy, {(finetuned ? config.Eval.KShot!.Trials : config.Eval.ProbeTrials)} trials. " +
+                      $"{config.ImageSize} px, {config.Epochs} epochs, batch {config.BatchSize}, seed {config.Seed}.");
+        return sb.ToString();
     }
 }

@@ -1,0 +1,73 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Uft.Evaluation;
+using Uft.Experiments;
+using Uft.Training;
+
+namespace Uft.Cli.Commands;
+
+/// <summary>`uft compare`: arms (as shipped, naive, replay-only, mix-only, uft, scratch, bn-adapt) trained and evaluated
+/// alike on one labelled train/test pair; results.md in the paper's layout and report.html. Reruns resume.</summary>
+sealed class CompareCommand : Command<CompareCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--name <NAME>")] public string Name { get; init; } = "compare";
+        [CommandOption("--output <DIR>")] public string Output { get; init; } = "runs";
+        [CommandOption("--backbone <NAME|FILE>")] public string Backbone { get; init; } = TrainConfig.DefaultBackbone;
+        [CommandOption("--train <DIR>")] [Description("Labelled train folder: the unlabeled target set for finetuning, and the evaluations' train split.")]
+        public string Train { get; init; } = "";
+        [CommandOption("--test <DIR>")] public string Test { get; init; } = "";
+        [CommandOption("--source <DIR>")] public string? Source { get; init; }
+        [CommandOption("--replay-fraction <F>")] public double ReplayFraction { get; init; } = 0.1;
+        [CommandOption("--replay-count <N>")] public int? ReplayCount { get; init; }
+        [CommandOption("--arms <LIST>")] [Description("Comma-separated: none, bn-adapt, naive, replay-only, mix-only, uft, scratch.")]
+        public string Arms { get; init; } = "none,naive,uft";
+        [CommandOption("--mixing <KIND>")] [Description("cutmix (default) or mixup for the mixing arms.")]
+        public string Mixing { get; init; } = "cutmix";
+        [CommandOption("--epochs <N>")] public int Epochs { get; init; } = 100;
+        [CommandOption("--image-size <PX>")] public int ImageSize { get; init; } = 112;
+        [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 64;
+        [CommandOption("--lr <LR>")] public double? Lr { get; init; }
+        [CommandOption("--seed <N>")] public int Seed { get; init; }
+        [CommandOption("--shots <LIST>")] public string Shots { get; init; } = "1,2,4,8";
+        [CommandOption("--trials <N>")] public int Trials { get; init; } = 3;
+        [CommandOption("--kshot-epochs <N>")] [Description("Run the paper's K-shot finetune (new FC + whole network) for N epochs; default: linear probe only.")]
+        public int? KShotEpochs { get; init; }
+        [CommandOption("--tsne-points <N>")] public int TSnePoints { get; init; } = 1000;
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        int[] shots;
+        try { shots = s.Shots.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray(); }
+        catch (FormatException) { throw UftException.Usage($"--shots {s.Shots}: give numbers separated by commas, e.g. 1,2,4,8"); }
+        if (s.Epochs < 1) throw UftException.Usage($"--epochs {s.Epochs}: must be at least 1");
+        var mixing = s.Mixing.ToLowerInvariant() switch
+        {
+            "cutmix" => Mixing.CutMix,
+            "mixup" => Mixing.MixUp,
+            _ => throw UftException.Usage($"--mixing {s.Mixing}: choose cutmix or mixup"),
+        };
+        var config = new ComparisonConfig
+        {
+            Name = s.Name, OutputRoot = s.Output, Backbone = s.Backbone, Train = s.Train, Test = s.Test, Source = s.Source,
+            ReplayFraction = s.ReplayFraction, ReplayCount = s.ReplayCount, Mixing = mixing,
+            Arms = s.Arms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Epochs = s.Epochs, ImageSize = s.ImageSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed,
+            Eval = new EvalOptions
+            {
+                ProbeShots = shots, ProbeTrials = s.Trials, TSnePoints = s.TSnePoints, LinearProbe = false, Seed = s.Seed,
+                KShot = s.KShotEpochs is int e ? new KShotOptions { Shots = shots, Trials = s.Trials, Epochs = e, Seed = s.Seed } : null,
+            },
+        };
+        var clock = Stopwatch.StartNew();
+        using var interrupt = new Interrupt(cancellationToken);
+        var results = DemoCommand.RunWithProgress(config, interrupt.Token);
+        AnsiConsole.Write(DemoCommand.Table(results));
+        AnsiConsole.MarkupLine($"results: [bold]{Markup.Escape(Path.Combine(config.Folder, "results.md"))}[/]  report: [bold]{Markup.Escape(Path.Combine(config.Folder, "report.html"))}[/]  total {clock.Elapsed:h\\:mm\\:ss}");
+        return 0;
+    }
+}
