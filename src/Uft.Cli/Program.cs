@@ -5,6 +5,7 @@ using Uft.Cli.Commands;
 // Before any TorchSharp call: libtorch reads its log level when it loads.
 Uft.NativeRuntime.QuietTorchLogging();
 Uft.NativeRuntime.ReuseLargeBlocks();
+if (args.Length > 0 && !args[0].StartsWith('-')) Uft.NativeRuntime.FlushDenormals();
 var app = new CommandApp();
 app.Configure(config =>
 {

@@ -37,6 +37,27 @@ public static class NativeRuntime
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }
 
+    /// <summary>
+    /// Sets flush-to-zero and denormals-are-zero (PyTorch's <c>torch.set_flush_denormal(True)</c>, which TorchSharp does
+    /// not expose) on this thread; libtorch's worker threads, created later from it, inherit the setting. A pretrained
+    /// ResNet on real images produces denormal values in its backward pass, and x86 handles those in microcode: a MoCo
+    /// step at 64 px on 2 cores went from 7 to 100 images/s with this. Call it early on the main thread. Returns whether
+    /// the CPU supports it.
+    /// </summary>
+    public static bool FlushDenormals()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsWindows()) return false;
+        try
+        {
+            using var _ = TorchSharp.torch.zeros(1); // makes TorchSharp load libtorch before we call into it
+            return setFlushDenormal(globalContext(), true);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false; // a libtorch build without these exports: run slower rather than fail
+        }
+    }
+
     sealed class Restore : IDisposable
     {
         public void Dispose() => ReuseLargeBlocks();
@@ -51,6 +72,13 @@ public static class NativeRuntime
 
     [DllImport("libc", EntryPoint = "mallopt")]
     static extern int mallopt(int param, int value);
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
+    static extern IntPtr globalContext();
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context16setFlushDenormalEb")]
+    [return: MarshalAs(UnmanagedType.I1)]
+    static extern bool setFlushDenormal(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool on);
 
     [DllImport("libc", EntryPoint = "setenv")]
     static extern int setenv(string name, string value, int overwrite);

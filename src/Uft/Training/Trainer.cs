@@ -35,6 +35,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         var target = ImageFolder.Unlabeled(config.Target, ct: ct);
         if (target.Skipped.Count > 0) notice(target.SkippedSummary()!);
         Run.Prepare(config, resume);
+        NativeRuntime.FlushDenormals();
         manual_seed(config.Seed);
         var items = target.Items.ToList();
         if (config.Source is not null)
