@@ -22,15 +22,23 @@ public sealed class RunFolder(string path)
 
     static readonly JsonSerializerOptions Json = new(TrainConfig.Json) { WriteIndented = false };
 
-    /// <summary>Creates the folder for a new run, or checks that a resumed one has a checkpoint.</summary>
-    public void Prepare(TrainConfig config, bool resume)
+    /// <summary>Checks, writing nothing, that a new run's folder holds no run and that a resumed one has a checkpoint.</summary>
+    public void CheckStart(bool resume)
     {
         bool hasCheckpoint = Directory.Exists(Checkpoints) && Directory.EnumerateFiles(Checkpoints, "*.safetensors").Any();
         if (resume && !hasCheckpoint)
             throw UftException.Usage($"{Path}: no checkpoint to resume from; run without --resume to start it");
         if (!resume && hasCheckpoint)
             throw UftException.Usage($"{Path}: a run is already there; pass --resume to continue it, or choose another --name");
+    }
+
+    /// <summary>Creates the folder for a new run, or checks that a resumed one has a checkpoint. Temporary files of a
+    /// checkpoint write that a killed process left behind are deleted (one run writes its folder at a time).</summary>
+    public void Prepare(TrainConfig config, bool resume)
+    {
+        CheckStart(resume);
         Directory.CreateDirectory(Checkpoints);
+        foreach (var tmp in Directory.EnumerateFiles(Checkpoints, ".*.tmp")) File.Delete(tmp);
         AtomicFile.WriteAllText(ConfigFile, config.ToJson());
         if (!resume)
         {

@@ -32,24 +32,27 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
 
     public TrainResult Train(bool resume = false, CancellationToken ct = default)
     {
+        // Every input is checked before the run folder is created, and the setup notices wait until then, so bad input
+        // writes nothing and prints only its error.
+        var setup = new List<string>();
         var target = ImageFolder.Unlabeled(config.Target, ct: ct);
-        if (target.Skipped.Count > 0) notice(target.SkippedSummary()!);
-        Run.Prepare(config, resume);
+        if (target.Skipped.Count > 0) setup.Add(target.SkippedSummary()!);
+        Run.CheckStart(resume);
         manual_seed(config.Seed);
         var items = target.Items.ToList();
+        SourceReplay? replay = null;
         if (config.Source is not null)
         {
-            var replay = resume && File.Exists(Run.ReplayList) ? SourceReplay.Load(Run.ReplayList) : SampleReplay(ct);
-            replay.Save(Run.ReplayList);
+            replay = resume && File.Exists(Run.ReplayList) ? SourceReplay.Load(Run.ReplayList) : SampleReplay(setup.Add, ct);
             items.AddRange(replay.Items);
-            notice($"source replay: {replay.Items.Count} images of {config.Source} join the {target.Count} target images");
+            setup.Add($"source replay: {replay.Items.Count} images of {config.Source} join the {target.Count} target images");
         }
         int batch = Math.Min(config.BatchSize, items.Count);
-        if (batch < config.BatchSize) notice($"batch size {config.BatchSize} is more than the {items.Count} images: using {batch}");
+        if (batch < config.BatchSize) setup.Add($"batch size {config.BatchSize} is more than the {items.Count} images: using {batch}");
         int splits = SplitsFor(batch, config.BnSplits);
-        if (splits != config.BnSplits) notice($"bn splits {config.BnSplits} do not divide the batch {batch}: using {splits}");
+        if (splits != config.BnSplits) setup.Add($"bn splits {config.BnSplits} do not divide the batch {batch}: using {splits}");
         var (queueSize, queueNotice) = MoCo.QueueSize(config.QueueSize, items.Count, batch);
-        if (queueNotice is not null) notice(queueNotice);
+        if (queueNotice is not null) setup.Add(queueNotice);
 
         if (config.RandomInit && (File.Exists(config.Backbone) || Backbones.Find(config.Backbone).WeightsFile is not null))
             throw UftException.Usage($"--backbone {config.Backbone}: preset {config.Preset} starts from random weights; give an architecture without weights, e.g. --backbone resnet18");
@@ -68,15 +71,19 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         var norms = InputNorm.ImageNet;
         var views = new IViewTransform[] { new MoCoV2Augmentation(config.ImageSize, norms), new MoCoV2Augmentation(config.ImageSize, norms) };
         var loader = new Loader(items, views, new LoaderOptions(batch, Seed: config.Seed, Shuffle: true, DropLast: true, Workers: config.Workers));
+        Run.Prepare(config, resume);
+        replay?.Save(Run.ReplayList);
+        foreach (var n in setup) notice(n);
 
         int epoch = 0;
         long step = 0;
+        PartialEpoch? partial = null;
         if (resume)
         {
             var (tensors, info, path) = Run.LoadNewestGoodCheckpoint(notice);
             Checkpoint.Restore(moco, optimizer, tensors, info);
             foreach (var t in tensors.Values) t.Dispose();
-            (epoch, step) = (info.Epoch, info.Step);
+            (epoch, step, partial) = (info.Epoch, info.Step, info.Partial);
             Run.TruncateMetrics(epoch);
             notice($"resumed from {path}: {epoch} of {config.Epochs} epochs done, step {step}");
         }
@@ -87,9 +94,13 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         {
             optimizer.LearningRate = schedule.At(epoch);
             moco.train();
+            // An epoch stopped part-way continues its sums, so its mean loss is the uninterrupted one.
+            var sums = partial ?? new PartialEpoch(0, 0, 0, 0, 0, 0, 0);
+            partial = null;
             var clock = Stopwatch.StartNew();
-            double lossSum = 0, plainSum = 0, mixSum = 0;
-            int trained = 0, skipped = 0, images = 0;
+            double lossSum = sums.LossSum, plainSum = sums.PlainLossSum, mixSum = sums.MixLossSum;
+            int trained = sums.Trained, skipped = sums.Skipped, images = sums.Images;
+            PartialEpoch SoFar() => new(lossSum, plainSum, mixSum, trained, skipped, images, sums.Seconds + clock.Elapsed.TotalSeconds);
             // A run stopped mid-epoch resumes at the batch after its last step (the epoch order is fixed by the seed).
             int start = (int)(step - (long)epoch * loader.BatchesPerEpoch);
             foreach (var b in loader.Epoch(epoch, CancellationToken.None, start))
@@ -100,11 +111,12 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 long pointer = moco.QueuePointer;
                 optimizer.ZeroGrad();
                 using var r = moco.Step(b.Views[0], b.Views[1], RandomDraws.ForStep(config.Seed, step), mixing);
-                double loss = r.Loss.item<float>();
+                var lossTensor = Faults.At("nan-loss", step) ? r.Loss * double.NaN : r.Loss;
+                double loss = lossTensor.item<float>();
                 bool finite = double.IsFinite(loss);
                 if (finite)
                 {
-                    r.Loss.backward();
+                    lossTensor.backward();
                     finite = GradientsFinite(moco);
                 }
                 if (finite)
@@ -124,21 +136,28 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 }
                 images += b.Count;
                 step++;
+                Faults.Sleep("step");
                 progress?.Report(new TrainProgress(epoch + 1, config.Epochs, (int)(step - (long)epoch * loader.BatchesPerEpoch), loader.BatchesPerEpoch,
-                    loss, optimizer.LearningRate, images / clock.Elapsed.TotalSeconds));
-                if (ct.IsCancellationRequested)
-                {
-                    Save(moco, optimizer, epoch, step, keep: false);
-                    notice($"stopped at step {step} (epoch {epoch + 1}); checkpoint written. Continue with --resume");
-                    return new TrainResult(history, false, Run.Path, null);
-                }
+                    loss, optimizer.LearningRate, (images - sums.Images) / clock.Elapsed.TotalSeconds));
+                if (ct.IsCancellationRequested) return Stopped(moco, optimizer, epoch, step, SoFar(), history);
             }
-            clock.Stop();
+            var trainedSums = SoFar();
             bool measure = (epoch + 1) % config.MonitorEvery == 0 || epoch + 1 == config.Epochs;
-            var (knn, align, uniform) = measure ? monitor.Measure(moco.QueryBackbone, epoch, ct) : (null, null, null);
+            (double?, double?, double?) measured = (null, null, null);
+            try
+            {
+                Faults.Sleep("monitor");
+                if (measure) measured = monitor.Measure(moco.QueryBackbone, epoch, ct);
+            }
+            // Ctrl-C during the monitor keeps the trained epoch: a resume runs no batch of it, only the monitor.
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return Stopped(moco, optimizer, epoch, step, trainedSums, history);
+            }
+            var (knn, align, uniform) = measured;
             int n = Math.Max(1, trained);
             var m = new EpochMetrics(epoch + 1, step, lossSum / n, plainSum / n, mixing is null ? null : mixSum / n, optimizer.LearningRate,
-                images / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed.TotalSeconds, knn, align, uniform, skipped);
+                images / Math.Max(1e-9, trainedSums.Seconds), trainedSums.Seconds, knn, align, uniform, skipped);
             Run.AppendMetrics(m);
             history.Add(m);
             Save(moco, optimizer, epoch + 1, step, keep: true);
@@ -150,11 +169,20 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
     }
 
     // `last` every time; a kept epoch-NNNN copy every CheckpointEvery epochs and at the end, never for a part epoch.
-    void Save(MoCo moco, MomentumSgd optimizer, int epochsDone, long step, bool keep) =>
-        Run.SaveCheckpoint(moco, optimizer, new CheckpointInfo { Epoch = epochsDone, Step = step, QueuePointer = moco.QueuePointer, Seed = config.Seed },
+    void Save(MoCo moco, MomentumSgd optimizer, int epochsDone, long step, bool keep, PartialEpoch? partial = null) =>
+        Run.SaveCheckpoint(moco, optimizer,
+            new CheckpointInfo { Epoch = epochsDone, Step = step, QueuePointer = moco.QueuePointer, Seed = config.Seed, Partial = partial },
             !keep ? 0 : epochsDone == config.Epochs ? 1 : config.CheckpointEvery);
 
-    SourceReplay SampleReplay(CancellationToken ct)
+    // Cancellation: checkpoint the epoch in progress with its sums so far, and return.
+    TrainResult Stopped(MoCo moco, MomentumSgd optimizer, int epoch, long step, PartialEpoch sums, List<EpochMetrics> history)
+    {
+        Save(moco, optimizer, epoch, step, keep: false, sums);
+        notice($"stopped at step {step} (epoch {epoch + 1}); checkpoint written. Continue with --resume");
+        return new TrainResult(history, false, Run.Path, null);
+    }
+
+    SourceReplay SampleReplay(Action<string> notice, CancellationToken ct)
     {
         var source = ImageFolder.Unlabeled(config.Source!, ct: ct);
         if (source.Skipped.Count > 0) notice(source.SkippedSummary()!);
