@@ -78,11 +78,13 @@ public sealed class RunFolder(string path)
         return list;
     }
 
-    /// <summary>Drops metric lines of epochs after <paramref name="epoch"/> (written before a crash, never checkpointed).</summary>
-    public void TruncateMetrics(int epoch)
+    /// <summary>Makes metrics.jsonl end at the checkpoint's <paramref name="epoch"/>: drops lines of later epochs (from a
+    /// run that fell back to an older checkpoint) and adds the checkpoint's own line when a crash kept it from the file.</summary>
+    public void TruncateMetrics(int epoch, EpochMetrics? checkpointed)
     {
-        var kept = ReadMetrics().Where(m => m.Epoch <= epoch).Select(m => JsonSerializer.Serialize(m, Json) + "\n");
-        AtomicFile.WriteAllText(MetricsFile, string.Concat(kept));
+        var kept = ReadMetrics().Where(m => m.Epoch <= epoch).ToList();
+        if (checkpointed is not null && checkpointed.Epoch == epoch && kept.All(m => m.Epoch != epoch)) kept.Add(checkpointed);
+        AtomicFile.WriteAllText(MetricsFile, string.Concat(kept.Select(m => JsonSerializer.Serialize(m, Json) + "\n")));
     }
 
     public void SaveCheckpoint(MoCo moco, MomentumSgd optimizer, CheckpointInfo info, int keepEvery)

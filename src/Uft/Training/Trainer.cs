@@ -84,7 +84,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             Checkpoint.Restore(moco, optimizer, tensors, info);
             foreach (var t in tensors.Values) t.Dispose();
             (epoch, step, partial) = (info.Epoch, info.Step, info.Partial);
-            Run.TruncateMetrics(epoch);
+            Run.TruncateMetrics(epoch, info.Metrics);
             notice($"resumed from {path}: {epoch} of {config.Epochs} epochs done, step {step}");
         }
         var monitor = Monitor.Create(config, norms, target.Items, ct);
@@ -158,9 +158,11 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             int n = Math.Max(1, trained);
             var m = new EpochMetrics(epoch + 1, step, lossSum / n, plainSum / n, mixing is null ? null : mixSum / n, optimizer.LearningRate,
                 images / Math.Max(1e-9, trainedSums.Seconds), trainedSums.Seconds, knn, align, uniform, skipped);
+            // Checkpoint first, carrying the epoch's line: a kill between the two leaves a checkpoint whose line the
+            // resume restores, never a line without its checkpoint.
+            Save(moco, optimizer, epoch + 1, step, keep: true, metrics: m);
             Run.AppendMetrics(m);
             history.Add(m);
-            Save(moco, optimizer, epoch + 1, step, keep: true);
         }
         if (loader.Skipped.Count > 0)
             notice($"{loader.Skipped.Count} files could not be decoded and were replaced by others: first {loader.Skipped[0].Path} ({loader.Skipped[0].Reason})");
@@ -169,9 +171,9 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
     }
 
     // `last` every time; a kept epoch-NNNN copy every CheckpointEvery epochs and at the end, never for a part epoch.
-    void Save(MoCo moco, MomentumSgd optimizer, int epochsDone, long step, bool keep, PartialEpoch? partial = null) =>
+    void Save(MoCo moco, MomentumSgd optimizer, int epochsDone, long step, bool keep, PartialEpoch? partial = null, EpochMetrics? metrics = null) =>
         Run.SaveCheckpoint(moco, optimizer,
-            new CheckpointInfo { Epoch = epochsDone, Step = step, QueuePointer = moco.QueuePointer, Seed = config.Seed, Partial = partial },
+            new CheckpointInfo { Epoch = epochsDone, Step = step, QueuePointer = moco.QueuePointer, Seed = config.Seed, Partial = partial, Metrics = metrics },
             !keep ? 0 : epochsDone == config.Epochs ? 1 : config.CheckpointEvery);
 
     // Cancellation: checkpoint the epoch in progress with its sums so far, and return.
