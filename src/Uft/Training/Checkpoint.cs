@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Uft.Method;
 using static TorchSharp.torch;
 
@@ -19,7 +20,11 @@ public static class Checkpoint
     public const string Last = "last";
     const string IdKey = "checkpoint_id", OptimizerPrefix = "optimizer.";
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // the epoch's metrics may hold a NaN
+    };
 
     /// <summary>Saves <c>last</c> (and <c>epoch-NNNN</c> when <paramref name="keepEvery"/> divides the epoch); returns the
     /// path of <c>last.safetensors</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Uft.Method;
 using Uft.Models;
 using static TorchSharp.torch;
@@ -20,7 +21,8 @@ public sealed class RunFolder(string path)
     public string Checkpoints => System.IO.Path.Combine(Path, "checkpoints");
     public string BackboneFile => System.IO.Path.Combine(Path, "backbone.safetensors");
 
-    static readonly JsonSerializerOptions Json = new(TrainConfig.Json) { WriteIndented = false };
+    // A monitor value can be NaN (e.g. uniformity of a collapsed sample): written as "NaN" rather than failing the run.
+    static readonly JsonSerializerOptions Json = new(TrainConfig.Json) { WriteIndented = false, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>Checks, writing nothing, that a new run's folder holds no run and that a resumed one has a checkpoint.</summary>
     public void CheckStart(bool resume)

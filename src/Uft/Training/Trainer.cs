@@ -50,7 +50,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         int batch = Math.Min(config.BatchSize, items.Count);
         if (batch < config.BatchSize) setup.Add($"batch size {config.BatchSize} is more than the {items.Count} images: using {batch}");
         int splits = SplitsFor(batch, config.BnSplits);
-        if (splits != config.BnSplits) setup.Add($"bn splits {config.BnSplits} do not divide the batch {batch}: using {splits}");
+        if (splits != config.BnSplits) setup.Add($"bn splits {config.BnSplits} do not cut the batch {batch} into equal sub-batches of 2 or more images: using {splits}");
         var (queueSize, queueNotice) = MoCo.QueueSize(config.QueueSize, items.Count, batch);
         if (queueNotice is not null) setup.Add(queueNotice);
 
@@ -191,10 +191,12 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         return SourceReplay.Sample(source.Items, config.Seed, config.ReplayFraction, config.ReplayCount);
     }
 
-    /// <summary>The largest number of BN sub-batches, at most <paramref name="wanted"/>, that divides the batch.</summary>
+    /// <summary>The largest number of BN sub-batches, at most <paramref name="wanted"/>, that divides the batch into
+    /// sub-batches of at least 2 images: a sub-batch of one image has no variance where the feature map is 1x1 (layer4 at
+    /// 32 px), and its unbiased running variance becomes NaN, which makes every evaluation-mode feature NaN.</summary>
     public static int SplitsFor(int batch, int wanted)
     {
-        for (int s = Math.Min(wanted, batch); s > 1; s--)
+        for (int s = Math.Min(wanted, batch / 2); s > 1; s--)
             if (batch % s == 0) return s;
         return 1;
     }
