@@ -71,6 +71,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         var norms = InputNorm.ImageNet;
         var views = new IViewTransform[] { new MoCoV2Augmentation(config.ImageSize, norms), new MoCoV2Augmentation(config.ImageSize, norms) };
         var loader = new Loader(items, views, new LoaderOptions(batch, Seed: config.Seed, Shuffle: true, DropLast: true, Workers: config.Workers));
+        var monitor = Monitor.Create(config, norms, target.Items, ct);
         Run.Prepare(config, resume);
         replay?.Save(Run.ReplayList);
         foreach (var n in setup) notice(n);
@@ -87,7 +88,6 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             Run.TruncateMetrics(epoch, info.Metrics);
             notice($"resumed from {path}: {epoch} of {config.Epochs} epochs done, step {step}");
         }
-        var monitor = Monitor.Create(config, norms, target.Items, ct);
         var history = Run.ReadMetrics();
 
         for (; epoch < config.Epochs; epoch++)
