@@ -61,12 +61,13 @@ static class TrainRunner
         return result.Completed ? 0 : 130;
     }
 
-    /// <summary>A resumed run keeps the configuration it was started with; only --epochs may extend it.</summary>
+    /// <summary>A resumed run keeps the configuration it was started with; only --epochs may extend it. It stays in the
+    /// folder it is resumed from, which may have been moved or copied since it started.</summary>
     static TrainConfig ForResume(TrainConfig given, int? epochs)
     {
         var folder = new RunFolder(Path.Combine(given.OutputRoot, given.Name));
         if (!File.Exists(folder.ConfigFile)) throw Uft.UftException.Usage($"{folder.Path}: no run to resume (config.json missing); check --name and --output");
-        var saved = TrainConfig.Load(folder.ConfigFile);
+        var saved = TrainConfig.Load(folder.ConfigFile) with { OutputRoot = given.OutputRoot, Name = given.Name };
         return epochs is int e ? saved with { Epochs = e } : saved;
     }
 
