@@ -7,7 +7,7 @@ namespace Uft.Tests.Reliability;
 /// SIGKILL at random moments of a real `uft finetune` process (during a step, while a checkpoint is written, during the
 /// monitor), each time followed by --resume: every checkpoint on disk must load, no epoch that reached metrics.jsonl may
 /// be lost, and the finished run must equal an uninterrupted one (same seed). The always-on test kills 3 times; the
-/// ReliabilityLong one 12 times (see docs/reliability.md).
+/// ReliabilityLong one (UFT_RELIABILITY_LONG=1) 12 times (see docs/reliability.md).
 /// </summary>
 [Trait("Category", "Reliability")]
 public sealed class CrashTests(UninterruptedRun reference, ITestOutputHelper log) : IClassFixture<UninterruptedRun>
@@ -17,7 +17,7 @@ public sealed class CrashTests(UninterruptedRun reference, ITestOutputHelper log
     [Fact]
     public void ThreeKillsLoseNoWork() => KillAndResume(kills: 3, seed: 1);
 
-    [Fact]
+    [LongFact]
     [Trait("Category", "ReliabilityLong")]
     public void TwelveKillsLoseNoWork() => KillAndResume(kills: 12, seed: 2);
 
@@ -87,13 +87,13 @@ public sealed class CrashTests(UninterruptedRun reference, ITestOutputHelper log
                 bool writing = Writing(checkpoints);
                 child.Kill();
                 done++;
-                landed.Add($"{moment}{(writing ? " (checkpoint files in flight)" : "")}");
 
                 int afterKill = SmallRun.LoadEveryCheckpoint(checkpoints);
                 int reported = SmallRun.Metrics(run).Select(m => m.Epoch).DefaultIfEmpty(0).Max();
                 Assert.True(afterKill >= reported, $"kill {done}: metrics.jsonl reports epoch {reported}, the newest checkpoint has {afterKill}");
                 Assert.True(afterKill >= newest, $"kill {done}: the newest checkpoint went back from epoch {newest} to {afterKill}");
                 newest = afterKill;
+                landed.Add($"{moment}{(writing ? " (checkpoint files in flight)" : "")}: checkpoint at epoch {afterKill}");
             }
             var last = Cli.Run(Resumable() ? [.. args, "--resume"] : args);
             Assert.True(last.ExitCode == 0, last.All);
