@@ -39,6 +39,7 @@ public static class UftInfo
         yield return ("CPU cores", Environment.ProcessorCount.ToString());
         yield return ("torch threads", $"{torch.get_num_threads()} intra-op, {torch.get_num_interop_threads()} inter-op");
         yield return ("CPU features", CpuFeatures());
+        yield return ("denormals", NativeRuntime.FlushDenormals() ? "flushed to zero (FTZ/DAZ)" : "not flushed: this libtorch lacks the setting");
         bool cuda = torch.cuda.is_available();
         yield return ("CUDA", cuda ? $"available, {torch.cuda.device_count()} device(s)" : "not available (CPU build)");
     }

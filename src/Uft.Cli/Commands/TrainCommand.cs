@@ -10,8 +10,18 @@ static class TrainRunner
     public static int Run(TrainConfig config, bool resume, int? epochs, CancellationToken cancellationToken)
     {
         if (resume) config = ForResume(config, epochs);
+        config = config.Validate();
         using var interrupt = new Interrupt(cancellationToken);
-        AnsiConsole.MarkupLineInterpolated($"[bold]{config.Preset}[/] · {config.Backbone} · {config.ImageSize} px · batch {config.BatchSize} · {config.Epochs} epochs · lr {config.EffectiveLr:G3} → {Path.Combine(config.OutputRoot, config.Name)}");
+        // The header waits for the trainer's first word, which comes once every input has been checked: bad input
+        // prints its one error line and nothing else.
+        bool started = false;
+        void Header()
+        {
+            if (started) return;
+            started = true;
+            AnsiConsole.MarkupLineInterpolated($"[bold]{config.Preset}[/] · {config.Backbone} · {config.ImageSize} px · batch {config.BatchSize} · {config.Epochs} epochs · lr {config.EffectiveLr:G3} → {Path.Combine(config.OutputRoot, config.Name)}");
+        }
+        void Notice(string n) { Header(); AnsiConsole.MarkupLineInterpolated($"[grey]{n}[/]"); }
         TrainResult result;
         if (AnsiConsole.Profile.Capabilities.Interactive)
         {
@@ -21,11 +31,12 @@ static class TrainRunner
                 var steps = ctx.AddTask("steps", maxValue: 1);
                 var trainer = new Trainer(config, new SyncProgress<TrainProgress>(p =>
                 {
+                    Header();
                     epochs.Value = p.Epoch - 1 + (double)p.Batch / Math.Max(1, p.Batches);
                     steps.MaxValue = p.Batches;
                     steps.Value = p.Batch;
                     steps.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} lr {p.Lr:G3} {p.ImagesPerSecond:F0} img/s";
-                }), n => AnsiConsole.MarkupLineInterpolated($"[grey]{n}[/]"));
+                }), Notice);
                 var r = trainer.Train(resume, interrupt.Token);
                 epochs.Value = epochs.MaxValue;
                 return r;
@@ -36,24 +47,27 @@ static class TrainRunner
             int lastEpoch = 0;
             var trainer = new Trainer(config, new SyncProgress<TrainProgress>(p =>
             {
+                Header();
                 if (p.Batch == p.Batches && p.Epoch != lastEpoch)
                 {
                     lastEpoch = p.Epoch;
                     Console.WriteLine($"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  lr {p.Lr:G3}  {p.ImagesPerSecond:F0} img/s");
                 }
-            }), Console.WriteLine);
+            }), n => { Header(); Console.WriteLine(n); });
             result = trainer.Train(resume, interrupt.Token);
         }
+        Header();
         Summarise(result);
         return result.Completed ? 0 : 130;
     }
 
-    /// <summary>A resumed run keeps the configuration it was started with; only --epochs may extend it.</summary>
+    /// <summary>A resumed run keeps the configuration it was started with; only --epochs may extend it. It stays in the
+    /// folder it is resumed from, which may have been moved or copied since it started.</summary>
     static TrainConfig ForResume(TrainConfig given, int? epochs)
     {
         var folder = new RunFolder(Path.Combine(given.OutputRoot, given.Name));
         if (!File.Exists(folder.ConfigFile)) throw Uft.UftException.Usage($"{folder.Path}: no run to resume (config.json missing); check --name and --output");
-        var saved = TrainConfig.Load(folder.ConfigFile);
+        var saved = TrainConfig.Load(folder.ConfigFile) with { OutputRoot = given.OutputRoot, Name = given.Name };
         return epochs is int e ? saved with { Epochs = e } : saved;
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Uft.Method;
 using static TorchSharp.torch;
 
@@ -7,17 +8,23 @@ namespace Uft.Training;
 
 /// <summary>
 /// Training checkpoints: <c>name.safetensors</c> (model, queue, optimizer momentum) and <c>name.json</c>
-/// (<see cref="CheckpointInfo"/>). Each file is written to a temporary file in the same folder, flushed to disk and
-/// renamed over the old one, the tensor file first; the sidecar holds the tensor file's SHA-256 and both carry the
-/// same checkpoint id, so a crash never leaves a pair that loads into a mismatched state. <c>last</c> is replaced at
-/// every save and a copy <c>epoch-NNNN</c> is kept every <c>keepEvery</c> epochs. Loading reads data only.
+/// (<see cref="CheckpointInfo"/>, with the tensor file's SHA-256 and a checkpoint id that the tensor file's metadata
+/// repeats). <c>last</c> is replaced at every save and a copy <c>epoch-NNNN</c> is kept every <c>keepEvery</c> epochs.
+/// A save never leaves a pair that fails to load, whenever the process dies: the tensors go to a temporary file
+/// (flushed to disk), the new sidecar to <c>name.next.json</c>, then the tensors are renamed over
+/// <c>name.safetensors</c> and <c>name.next.json</c> over <c>name.json</c>; a crash between the two renames leaves
+/// the new tensors with their sidecar under <c>name.next.json</c>, which <see cref="Load"/> accepts. Loading reads data only.
 /// </summary>
 public static class Checkpoint
 {
     public const string Last = "last";
     const string IdKey = "checkpoint_id", OptimizerPrefix = "optimizer.";
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // the epoch's metrics may hold a NaN
+    };
 
     /// <summary>Saves <c>last</c> (and <c>epoch-NNNN</c> when <paramref name="keepEvery"/> divides the epoch); returns the
     /// path of <c>last.safetensors</c>.</summary>
@@ -25,19 +32,41 @@ public static class Checkpoint
     {
         Directory.CreateDirectory(folder);
         string id = Guid.NewGuid().ToString("N");
+        var sidecar = info with { CheckpointId = id, SavedUtc = DateTime.UtcNow };
         string tensorsPath = TensorsPath(folder, Last);
-        Interop.SafeTensors.Save(tensorsPath, tensors, new Dictionary<string, string> { [IdKey] = id });
-        string sha;
-        using (var f = File.OpenRead(tensorsPath)) sha = Convert.ToHexStringLower(SHA256.HashData(f));
-        var sidecar = info with { CheckpointId = id, TensorsSha256 = sha, SavedUtc = DateTime.UtcNow };
-        AtomicFile.Write(SidecarPath(tensorsPath), s => JsonSerializer.Serialize(s, sidecar, Json));
+        WritePair(tensorsPath, s => Interop.SafeTensors.Write(s, tensors, new Dictionary<string, string> { [IdKey] = id }), sidecar);
         if (keepEvery > 0 && info.Epoch % keepEvery == 0)
-        {
-            string kept = TensorsPath(folder, $"epoch-{info.Epoch:D4}");
-            AtomicFile.Write(kept, s => { using var src = File.OpenRead(tensorsPath); src.CopyTo(s); });
-            AtomicFile.Write(SidecarPath(kept), s => JsonSerializer.Serialize(s, sidecar, Json));
-        }
+            WritePair(TensorsPath(folder, $"epoch-{info.Epoch:D4}"), s => { using var src = File.OpenRead(tensorsPath); src.CopyTo(s); }, sidecar);
         return tensorsPath;
+    }
+
+    // The commit protocol described on the class; Faults let the tests stretch or break each stage.
+    static void WritePair(string tensorsPath, Action<Stream> writeTensors, CheckpointInfo sidecar)
+    {
+        string tmp = Path.Combine(Path.GetDirectoryName(tensorsPath)!, $".{Path.GetFileName(tensorsPath)}.{Environment.ProcessId}.tmp");
+        string next = NextSidecarPath(tensorsPath);
+        try
+        {
+            string sha;
+            using (var file = new FileStream(tmp, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
+            {
+                writeTensors(file);
+                Faults.IoError("checkpoint");
+                file.Flush(flushToDisk: true);
+                file.Position = 0;
+                sha = Convert.ToHexStringLower(SHA256.HashData(file));
+            }
+            Faults.Sleep("checkpoint");
+            AtomicFile.Write(next, s => JsonSerializer.Serialize(s, sidecar with { TensorsSha256 = sha }, Json));
+            Faults.Sleep("checkpoint");
+            File.Move(tmp, tensorsPath, overwrite: true);
+            Faults.Sleep("checkpoint");
+            File.Move(next, SidecarPath(tensorsPath), overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
     }
 
     /// <summary>Loads a checkpoint from its .safetensors path (or its folder, meaning <c>last</c>), checking the sidecar's
@@ -47,15 +76,17 @@ public static class Checkpoint
         string tensorsPath = Directory.Exists(path) ? TensorsPath(path, Last) : path;
         string sidecarPath = SidecarPath(tensorsPath);
         if (!File.Exists(tensorsPath)) throw UftException.Usage($"{tensorsPath}: checkpoint not found");
-        if (!File.Exists(sidecarPath)) throw new UftException($"{sidecarPath}: checkpoint sidecar missing; the checkpoint is incomplete");
-        CheckpointInfo info;
-        try { info = JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(sidecarPath), Json) ?? throw new JsonException("null"); }
-        catch (JsonException) { throw new UftException($"{sidecarPath}: not a valid checkpoint sidecar (JSON)"); }
-        if (info.Format != CheckpointInfo.CurrentFormat)
-            throw new UftException($"{sidecarPath}: checkpoint format {info.Format} is not {CheckpointInfo.CurrentFormat}; it was written by another UFT version");
+        string next = NextSidecarPath(tensorsPath);
+        if (!File.Exists(sidecarPath) && !File.Exists(next))
+            throw new UftException($"{sidecarPath}: checkpoint sidecar missing; the checkpoint is incomplete");
         string sha;
         using (var f = File.OpenRead(tensorsPath)) sha = Convert.ToHexStringLower(SHA256.HashData(f));
-        if (!string.Equals(sha, info.TensorsSha256, StringComparison.OrdinalIgnoreCase))
+        // name.next.json matches only when a save died between its two renames.
+        var info = (File.Exists(next) ? ReadSidecar(next) : null) is { } n && Matches(n, sha) ? n : ReadSidecar(sidecarPath);
+        if (info is null) throw new UftException($"{sidecarPath}: checkpoint sidecar missing; the checkpoint is incomplete");
+        if (info.Format != CheckpointInfo.CurrentFormat)
+            throw new UftException($"{sidecarPath}: checkpoint format {info.Format} is not {CheckpointInfo.CurrentFormat}; it was written by another UFT version");
+        if (!Matches(info, sha))
             throw new UftException($"{tensorsPath}: checksum does not match {Path.GetFileName(sidecarPath)}; the file is corrupt, truncated or from another checkpoint");
         var tensors = Interop.SafeTensors.Load(tensorsPath, out var metadata);
         if (!metadata.TryGetValue(IdKey, out var id) || id != info.CheckpointId)
@@ -64,6 +95,16 @@ public static class Checkpoint
             throw new UftException($"{tensorsPath}: checkpoint id differs from {Path.GetFileName(sidecarPath)}; the pair does not belong together");
         }
         return (tensors, info);
+
+        static bool Matches(CheckpointInfo i, string sha) => string.Equals(sha, i.TensorsSha256, StringComparison.OrdinalIgnoreCase);
+    }
+
+    // Null when the file is absent; a one-line error when it is not a sidecar.
+    static CheckpointInfo? ReadSidecar(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try { return JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(path), Json) ?? throw new JsonException("null"); }
+        catch (JsonException) { throw new UftException($"{path}: not a valid checkpoint sidecar (JSON)"); }
     }
 
     /// <summary>Everything a MoCo run resumes from: the module's state dict (both encoders, queue) and the
@@ -93,4 +134,5 @@ public static class Checkpoint
 
     static string TensorsPath(string folder, string name) => Path.Combine(folder, name + ".safetensors");
     static string SidecarPath(string tensorsPath) => Path.ChangeExtension(tensorsPath, ".json");
+    static string NextSidecarPath(string tensorsPath) => Path.ChangeExtension(tensorsPath, ".next.json");
 }

@@ -17,6 +17,11 @@ public sealed record CheckpointInfo
     /// <summary>Completed optimizer steps over the whole run.</summary>
     public long Step { get; init; }
     public long QueuePointer { get; init; }
+    /// <summary>Sums of the epoch in progress when the checkpoint was written part-way through one; null at an epoch's end.</summary>
+    public PartialEpoch? Partial { get; init; }
+    /// <summary>The metrics line of the epoch this checkpoint completes (null part-way through one), so a resume can
+    /// restore a line that a crash kept from reaching metrics.jsonl.</summary>
+    public EpochMetrics? Metrics { get; init; }
     public int Seed { get; init; }
     /// <summary>The run's configuration, as the trainer wants to see it again on resume.</summary>
     public JsonObject? Config { get; init; }

@@ -30,14 +30,17 @@ public sealed class Monitor
         ImageFolder? train = null, test = null;
         if (config.MonitorTrain is not null && config.MonitorTest is not null)
         {
-            train = ImageFolder.Labeled(config.MonitorTrain, ct: ct);
-            test = ImageFolder.Labeled(config.MonitorTest, ct: ct);
+            // Full decoding: a file with a good header but bad data would otherwise fail every measurement.
+            train = ImageFolder.Labeled(config.MonitorTrain, ScanCheck.Full, ct: ct);
+            test = ImageFolder.Labeled(config.MonitorTest, ScanCheck.Full, ct: ct);
             if (!train.Classes.SequenceEqual(test.Classes))
                 throw UftException.Usage($"--monitor-test {config.MonitorTest}: its classes differ from --monitor-train's; give a matching pair");
         }
         // A fixed, evenly spaced sample of the target set: the same images every epoch, so curves compare.
         int step = Math.Max(1, target.Count / AlignmentSample);
-        var sample = target.Where((_, i) => i % step == 0).Take(AlignmentSample).ToList();
+        // Only images that decode: the target scan checked headers, and one bad file would fail the whole measurement.
+        var sample = target.Where((_, i) => i % step == 0).Take(AlignmentSample).AsParallel().AsOrdered().WithCancellation(ct)
+            .Where(item => ImageFolder.Check(item.Path, ScanCheck.Full) is null).ToList();
         return new Monitor(train, test, sample, new EvalTransform(config.ImageSize, norm, cropRatio: 1.0),
             new MoCoV2Augmentation(config.ImageSize, norm));
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Uft.Method;
 using Uft.Models;
 using static TorchSharp.torch;
@@ -20,17 +21,26 @@ public sealed class RunFolder(string path)
     public string Checkpoints => System.IO.Path.Combine(Path, "checkpoints");
     public string BackboneFile => System.IO.Path.Combine(Path, "backbone.safetensors");
 
-    static readonly JsonSerializerOptions Json = new(TrainConfig.Json) { WriteIndented = false };
+    // A monitor value can be NaN (e.g. uniformity of a collapsed sample): written as "NaN" rather than failing the run.
+    static readonly JsonSerializerOptions Json = new(TrainConfig.Json) { WriteIndented = false, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    /// <summary>Creates the folder for a new run, or checks that a resumed one has a checkpoint.</summary>
-    public void Prepare(TrainConfig config, bool resume)
+    /// <summary>Checks, writing nothing, that a new run's folder holds no run and that a resumed one has a checkpoint.</summary>
+    public void CheckStart(bool resume)
     {
         bool hasCheckpoint = Directory.Exists(Checkpoints) && Directory.EnumerateFiles(Checkpoints, "*.safetensors").Any();
         if (resume && !hasCheckpoint)
             throw UftException.Usage($"{Path}: no checkpoint to resume from; run without --resume to start it");
         if (!resume && hasCheckpoint)
             throw UftException.Usage($"{Path}: a run is already there; pass --resume to continue it, or choose another --name");
+    }
+
+    /// <summary>Creates the folder for a new run, or checks that a resumed one has a checkpoint. Temporary files of a
+    /// checkpoint write that a killed process left behind are deleted (one run writes its folder at a time).</summary>
+    public void Prepare(TrainConfig config, bool resume)
+    {
+        CheckStart(resume);
         Directory.CreateDirectory(Checkpoints);
+        foreach (var tmp in Directory.EnumerateFiles(Checkpoints, ".*.tmp")) File.Delete(tmp);
         AtomicFile.WriteAllText(ConfigFile, config.ToJson());
         if (!resume)
         {
@@ -70,11 +80,13 @@ public sealed class RunFolder(string path)
         return list;
     }
 
-    /// <summary>Drops metric lines of epochs after <paramref name="epoch"/> (written before a crash, never checkpointed).</summary>
-    public void TruncateMetrics(int epoch)
+    /// <summary>Makes metrics.jsonl end at the checkpoint's <paramref name="epoch"/>: drops lines of later epochs (from a
+    /// run that fell back to an older checkpoint) and adds the checkpoint's own line when a crash kept it from the file.</summary>
+    public void TruncateMetrics(int epoch, EpochMetrics? checkpointed)
     {
-        var kept = ReadMetrics().Where(m => m.Epoch <= epoch).Select(m => JsonSerializer.Serialize(m, Json) + "\n");
-        AtomicFile.WriteAllText(MetricsFile, string.Concat(kept));
+        var kept = ReadMetrics().Where(m => m.Epoch <= epoch).ToList();
+        if (checkpointed is not null && checkpointed.Epoch == epoch && kept.All(m => m.Epoch != epoch)) kept.Add(checkpointed);
+        AtomicFile.WriteAllText(MetricsFile, string.Concat(kept.Select(m => JsonSerializer.Serialize(m, Json) + "\n")));
     }
 
     public void SaveCheckpoint(MoCo moco, MomentumSgd optimizer, CheckpointInfo info, int keepEvery)

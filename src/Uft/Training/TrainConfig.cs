@@ -151,7 +151,10 @@ public sealed record TrainConfig
         }
         catch (JsonException e)
         {
-            throw UftException.Usage($"{path}: not a valid config ({e.Message.Split('.')[0]}); see docs/training.md for the keys");
+            var unknown = System.Text.RegularExpressions.Regex.Match(e.Message, "property '([^']+)' could not be mapped");
+            throw UftException.Usage(unknown.Success
+                ? $"{path}: unknown key '{unknown.Groups[1].Value}'; the keys are the option names in camelCase (batchSize, epochs, ...), see docs/training.md"
+                : $"{path}: not a valid config at {e.Path} (line {e.LineNumber + 1}); see docs/training.md for the keys");
         }
     }
 

@@ -32,25 +32,28 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
 
     public TrainResult Train(bool resume = false, CancellationToken ct = default)
     {
+        // Every input is checked before the run folder is created, and the setup notices wait until then, so bad input
+        // writes nothing and prints only its error.
+        var setup = new List<string>();
         var target = ImageFolder.Unlabeled(config.Target, ct: ct);
-        if (target.Skipped.Count > 0) notice(target.SkippedSummary()!);
-        Run.Prepare(config, resume);
+        if (target.Skipped.Count > 0) setup.Add(target.SkippedSummary()!);
+        Run.CheckStart(resume);
         NativeRuntime.FlushDenormals();
         manual_seed(config.Seed);
         var items = target.Items.ToList();
+        SourceReplay? replay = null;
         if (config.Source is not null)
         {
-            var replay = resume && File.Exists(Run.ReplayList) ? SourceReplay.Load(Run.ReplayList) : SampleReplay(ct);
-            replay.Save(Run.ReplayList);
+            replay = resume && File.Exists(Run.ReplayList) ? SourceReplay.Load(Run.ReplayList) : SampleReplay(setup.Add, ct);
             items.AddRange(replay.Items);
-            notice($"source replay: {replay.Items.Count} images of {config.Source} join the {target.Count} target images");
+            setup.Add($"source replay: {replay.Items.Count} images of {config.Source} join the {target.Count} target images");
         }
         int batch = Math.Min(config.BatchSize, items.Count);
-        if (batch < config.BatchSize) notice($"batch size {config.BatchSize} is more than the {items.Count} images: using {batch}");
+        if (batch < config.BatchSize) setup.Add($"batch size {config.BatchSize} is more than the {items.Count} images: using {batch}");
         int splits = SplitsFor(batch, config.BnSplits);
-        if (splits != config.BnSplits) notice($"batch norm: {splits} sub-batch{(splits == 1 ? "" : "es")} of {batch / splits} images (asked {config.BnSplits}; each needs {MinImagesPerSplit} or more images and the batch must divide evenly)");
+        if (splits != config.BnSplits) setup.Add($"batch norm: {splits} sub-batch{(splits == 1 ? "" : "es")} of {batch / splits} images (asked {config.BnSplits}; each needs {MinImagesPerSplit} or more images and the batch must divide evenly)");
         var (queueSize, queueNotice) = MoCo.QueueSize(config.QueueSize, items.Count, batch);
-        if (queueNotice is not null) notice(queueNotice);
+        if (queueNotice is not null) setup.Add(queueNotice);
 
         if (config.RandomInit && (File.Exists(config.Backbone) || Backbones.Find(config.Backbone).WeightsFile is not null))
             throw UftException.Usage($"--backbone {config.Backbone}: preset {config.Preset} starts from random weights; give an architecture without weights, e.g. --backbone resnet18");
@@ -69,28 +72,36 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         var norms = InputNorm.ImageNet;
         var views = new IViewTransform[] { new MoCoV2Augmentation(config.ImageSize, norms), new MoCoV2Augmentation(config.ImageSize, norms) };
         var loader = new Loader(items, views, new LoaderOptions(batch, Seed: config.Seed, Shuffle: true, DropLast: true, Workers: config.Workers));
+        var monitor = Monitor.Create(config, norms, target.Items, ct);
+        Run.Prepare(config, resume);
+        replay?.Save(Run.ReplayList);
+        foreach (var n in setup) notice(n);
 
         int epoch = 0;
         long step = 0;
+        PartialEpoch? partial = null;
         if (resume)
         {
             var (tensors, info, path) = Run.LoadNewestGoodCheckpoint(notice);
             Checkpoint.Restore(moco, optimizer, tensors, info);
             foreach (var t in tensors.Values) t.Dispose();
-            (epoch, step) = (info.Epoch, info.Step);
-            Run.TruncateMetrics(epoch);
+            (epoch, step, partial) = (info.Epoch, info.Step, info.Partial);
+            Run.TruncateMetrics(epoch, info.Metrics);
             notice($"resumed from {path}: {epoch} of {config.Epochs} epochs done, step {step}");
         }
-        var monitor = Monitor.Create(config, norms, target.Items, ct);
         var history = Run.ReadMetrics();
 
         for (; epoch < config.Epochs; epoch++)
         {
             optimizer.LearningRate = schedule.At(epoch);
             moco.train();
+            // An epoch stopped part-way continues its sums, so its mean loss is the uninterrupted one.
+            var sums = partial ?? new PartialEpoch(0, 0, 0, 0, 0, 0, 0);
+            partial = null;
             var clock = Stopwatch.StartNew();
-            double lossSum = 0, plainSum = 0, mixSum = 0;
-            int trained = 0, skipped = 0, images = 0;
+            double lossSum = sums.LossSum, plainSum = sums.PlainLossSum, mixSum = sums.MixLossSum;
+            int trained = sums.Trained, skipped = sums.Skipped, images = sums.Images;
+            PartialEpoch SoFar() => new(lossSum, plainSum, mixSum, trained, skipped, images, sums.Seconds + clock.Elapsed.TotalSeconds);
             // A run stopped mid-epoch resumes at the batch after its last step (the epoch order is fixed by the seed).
             int start = (int)(step - (long)epoch * loader.BatchesPerEpoch);
             foreach (var b in loader.Epoch(epoch, CancellationToken.None, start))
@@ -101,11 +112,12 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 long pointer = moco.QueuePointer;
                 optimizer.ZeroGrad();
                 using var r = moco.Step(b.Views[0], b.Views[1], RandomDraws.ForStep(config.Seed, step), mixing);
-                double loss = r.Loss.item<float>();
+                var lossTensor = Faults.At("nan-loss", step) ? r.Loss * double.NaN : r.Loss;
+                double loss = lossTensor.item<float>();
                 bool finite = double.IsFinite(loss);
                 if (finite)
                 {
-                    r.Loss.backward();
+                    lossTensor.backward();
                     finite = GradientsFinite(moco);
                 }
                 if (finite)
@@ -125,24 +137,33 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 }
                 images += b.Count;
                 step++;
+                Faults.Sleep("step");
                 progress?.Report(new TrainProgress(epoch + 1, config.Epochs, (int)(step - (long)epoch * loader.BatchesPerEpoch), loader.BatchesPerEpoch,
-                    loss, optimizer.LearningRate, images / clock.Elapsed.TotalSeconds));
-                if (ct.IsCancellationRequested)
-                {
-                    Save(moco, optimizer, epoch, step, keep: false);
-                    notice($"stopped at step {step} (epoch {epoch + 1}); checkpoint written. Continue with --resume");
-                    return new TrainResult(history, false, Run.Path, null);
-                }
+                    loss, optimizer.LearningRate, (images - sums.Images) / clock.Elapsed.TotalSeconds));
+                if (ct.IsCancellationRequested) return Stopped(moco, optimizer, epoch, step, SoFar(), history);
             }
-            clock.Stop();
+            var trainedSums = SoFar();
             bool measure = (epoch + 1) % config.MonitorEvery == 0 || epoch + 1 == config.Epochs;
-            var (knn, align, uniform) = measure ? monitor.Measure(moco.QueryBackbone, epoch, ct) : (null, null, null);
+            (double?, double?, double?) measured = (null, null, null);
+            try
+            {
+                Faults.Sleep("monitor");
+                if (measure) measured = monitor.Measure(moco.QueryBackbone, epoch, ct);
+            }
+            // Ctrl-C during the monitor keeps the trained epoch: a resume runs no batch of it, only the monitor.
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return Stopped(moco, optimizer, epoch, step, trainedSums, history);
+            }
+            var (knn, align, uniform) = measured;
             int n = Math.Max(1, trained);
             var m = new EpochMetrics(epoch + 1, step, lossSum / n, plainSum / n, mixing is null ? null : mixSum / n, optimizer.LearningRate,
-                images / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed.TotalSeconds, knn, align, uniform, skipped);
+                images / Math.Max(1e-9, trainedSums.Seconds), trainedSums.Seconds, knn, align, uniform, skipped);
+            // Checkpoint first, carrying the epoch's line: a kill between the two leaves a checkpoint whose line the
+            // resume restores, never a line without its checkpoint.
+            Save(moco, optimizer, epoch + 1, step, keep: true, metrics: m);
             Run.AppendMetrics(m);
             history.Add(m);
-            Save(moco, optimizer, epoch + 1, step, keep: true);
         }
         if (loader.Skipped.Count > 0)
             notice($"{loader.Skipped.Count} files could not be decoded and were replaced by others: first {loader.Skipped[0].Path} ({loader.Skipped[0].Reason})");
@@ -162,11 +183,20 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
     }
 
     // `last` every time; a kept epoch-NNNN copy every CheckpointEvery epochs and at the end, never for a part epoch.
-    void Save(MoCo moco, MomentumSgd optimizer, int epochsDone, long step, bool keep) =>
-        Run.SaveCheckpoint(moco, optimizer, new CheckpointInfo { Epoch = epochsDone, Step = step, QueuePointer = moco.QueuePointer, Seed = config.Seed },
+    void Save(MoCo moco, MomentumSgd optimizer, int epochsDone, long step, bool keep, PartialEpoch? partial = null, EpochMetrics? metrics = null) =>
+        Run.SaveCheckpoint(moco, optimizer,
+            new CheckpointInfo { Epoch = epochsDone, Step = step, QueuePointer = moco.QueuePointer, Seed = config.Seed, Partial = partial, Metrics = metrics },
             !keep ? 0 : epochsDone == config.Epochs ? 1 : config.CheckpointEvery);
 
-    SourceReplay SampleReplay(CancellationToken ct)
+    // Cancellation: checkpoint the epoch in progress with its sums so far, and return.
+    TrainResult Stopped(MoCo moco, MomentumSgd optimizer, int epoch, long step, PartialEpoch sums, List<EpochMetrics> history)
+    {
+        Save(moco, optimizer, epoch, step, keep: false, sums);
+        notice($"stopped at step {step} (epoch {epoch + 1}); checkpoint written. Continue with --resume");
+        return new TrainResult(history, false, Run.Path, null);
+    }
+
+    SourceReplay SampleReplay(Action<string> notice, CancellationToken ct)
     {
         var source = ImageFolder.Unlabeled(config.Source!, ct: ct);
         if (source.Skipped.Count > 0) notice(source.SkippedSummary()!);
@@ -174,7 +204,8 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
     }
 
     /// <summary>Fewest images per BN sub-batch: smaller ones give statistics too noisy for the running averages that
-    /// evaluation uses (4 images a split wrecked a pretrained ResNet's features within one epoch).</summary>
+    /// evaluation uses (4 images a split cost a pretrained ResNet 6-20 points of retrieval within one epoch; a split of
+    /// one image even gives a NaN running variance where the feature map is 1x1).</summary>
     public const int MinImagesPerSplit = 32;
 
     /// <summary>The largest number of BN sub-batches, at most <paramref name="wanted"/>, that divides the batch and keeps

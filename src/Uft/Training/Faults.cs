@@ -1,0 +1,37 @@
+namespace Uft.Training;
+
+/// <summary>
+/// Test-only fault injection, so the reliability tests can hit moments a random kill rarely finds. Read once from the
+/// environment variable <c>UFT_FAULT</c>, a comma-separated list; unset (the normal case) it does nothing:
+/// <list type="bullet">
+/// <item><c>sleep-checkpoint=MS</c>, <c>sleep-monitor=MS</c>, <c>sleep-step=MS</c>: sleep at each stage of a checkpoint write,
+/// before the monitor, after each step (widens the window a kill lands in).</item>
+/// <item><c>io-error-checkpoint</c>: the checkpoint write fails with an IOException after the tensors are written to the
+/// temporary file (a full disk).</item>
+/// <item><c>nan-loss@N</c>: the loss of global step N (0-based) becomes NaN.</item>
+/// </list>
+/// See docs/reliability.md.
+/// </summary>
+public static class Faults
+{
+    static readonly Dictionary<string, string> Active = Parse(Environment.GetEnvironmentVariable("UFT_FAULT"));
+
+    static Dictionary<string, string> Parse(string? spec) =>
+        (spec ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(f => f.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+
+    /// <summary>Sleeps when <c>sleep-&lt;point&gt;=MS</c> is set.</summary>
+    public static void Sleep(string point)
+    {
+        if (Active.TryGetValue("sleep-" + point, out var ms)) Thread.Sleep(int.Parse(ms));
+    }
+
+    /// <summary>Throws an IOException when <c>io-error-&lt;point&gt;</c> is set.</summary>
+    public static void IoError(string point)
+    {
+        if (Active.ContainsKey("io-error-" + point)) throw new IOException($"No space left on device (injected by UFT_FAULT=io-error-{point})");
+    }
+
+    /// <summary>True when <c>&lt;name&gt;@&lt;step&gt;</c> is set.</summary>
+    public static bool At(string name, long step) => Active.ContainsKey($"{name}@{step}");
+}
