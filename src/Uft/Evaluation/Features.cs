@@ -16,6 +16,7 @@ public static class Features
         if (items.Count == 0) throw UftException.Usage("evaluation: no images to extract features from");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), "batch size must be at least 1");
         bool wasTraining = backbone.training;
+        var device = backbone.parameters().FirstOrDefault()?.device ?? CPU;
         backbone.eval();
         try
         {
@@ -29,7 +30,8 @@ public static class Features
             foreach (var batch in loader.Epoch(0, ct))
             {
                 using var step = NewDisposeScope();
-                using (batch) chunks.Add(functional.normalize(backbone.call(batch.Views[0]), dim: 1).MoveToOuterDisposeScope());
+                // Batches go to the backbone's device, features come back to the CPU for the metrics.
+                using (batch) chunks.Add(functional.normalize(backbone.call(batch.Views[0].to(device)), dim: 1).cpu().MoveToOuterDisposeScope());
                 done += batch.Count;
                 progress?.Report(new EvalProgress("features", done, items.Count));
             }

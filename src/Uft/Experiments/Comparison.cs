@@ -139,9 +139,16 @@ public static class Comparison
             }
         }
         HtmlReport.Write(Path.Combine(config.Folder, "report.html"), results.Select(r => ReportRun.Load(r.Folder)).ToList(),
-            $"{config.Name}: {config.Backbone} on {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(config.Train + "/")))}");
+            $"{config.Name}: {config.Backbone} on {DataSetName(config.Train)}");
         File.WriteAllText(Path.Combine(config.Folder, "results.md"), Markdown(config, results));
         return results;
+    }
+
+    /// <summary>"caltech101" for ".../caltech101/train": the folder above the split.</summary>
+    static string DataSetName(string train)
+    {
+        var dir = new DirectoryInfo(Path.GetFullPath(train));
+        return dir.Parent is { } parent && dir.Name is "train" or "training" ? parent.Name : dir.Name;
     }
 
     /// <summary>The paper's table layout: one row per arm; K-shot, retrieval and clustering columns; mean ± std in %.</summary>

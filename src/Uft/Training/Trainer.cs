@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TorchSharp;
 using Uft.Data;
 using Uft.Data.Augmentations;
 using Uft.Method;
@@ -57,6 +58,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
 
         if (config.RandomInit && (File.Exists(config.Backbone) || Backbones.Find(config.Backbone).WeightsFile is not null))
             throw UftException.Usage($"--backbone {config.Backbone}: preset {config.Preset} starts from random weights; give an architecture without weights, e.g. --backbone resnet18");
+        var device = Devices.Resolve(config.Device);
         string architecture = "";
         NormFactory? norm = splits > 1 ? SplitBatchNorm.Factory(splits) : null;
         using var moco = new MoCo(() =>
@@ -65,6 +67,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             architecture = arch;
             return model;
         }, new MoCoOptions(config.Dim, queueSize, config.KeyMomentum, config.Temperature));
+        moco.to(device); // before the optimizer: moving a module replaces its parameters
         var optimizer = new MomentumSgd(moco.QueryParameters(), config.EffectiveLr, config.Momentum, config.WeightDecay);
         var schedule = new LrSchedule(config.EffectiveLr, config.Epochs, config.WarmupEpochs);
         var mixing = config.Mixing == Mixing.None ? null
@@ -111,7 +114,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 var queueBackup = config.OnNonFinite == NonFinitePolicy.Skip ? moco.Queue.clone() : null;
                 long pointer = moco.QueuePointer;
                 optimizer.ZeroGrad();
-                using var r = moco.Step(b.Views[0], b.Views[1], RandomDraws.ForStep(config.Seed, step), mixing);
+                using var r = moco.Step(b.Views[0].to(device, non_blocking: true), b.Views[1].to(device, non_blocking: true), RandomDraws.ForStep(config.Seed, step), mixing);
                 var lossTensor = Faults.At("nan-loss", step) ? r.Loss * double.NaN : r.Loss;
                 double loss = lossTensor.item<float>();
                 bool finite = double.IsFinite(loss);
