@@ -2,7 +2,7 @@
 # Scaled reproduction of the paper's tables on ../shared/data (benchmark, not a test).
 #   bench/reproduce/run.sh            full run: hours on 2 cores (run once, keep the log)
 #   bench/reproduce/run.sh --quick    smoke check, about 15 minutes
-# Writes runs/reproduce[-quick]/<table>/results.md and report.html per comparison, and assembles docs/results.md
+# Writes runs/reproduce[-quick]/<table>/results.md and report.html per comparison, and assembles docs/results-reproduction.md
 # (docs/results-quick.md for --quick) with the commands and wall times. Reruns resume finished arms.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,7 +13,7 @@ if [[ $mode == quick ]]; then
   out=runs/reproduce-quick; doc=docs/results-quick.md
   epochs=3; size=64; cifar_size=64; pre_epochs=1; shots=1,2,4,8; trials=3; tsne=300
 else
-  out=runs/reproduce; doc=docs/results.md
+  out=runs/reproduce; doc=docs/results-reproduction.md
   epochs=${UFT_EPOCHS:-30}; size=112; cifar_size=64; pre_epochs=${UFT_PRETRAIN_EPOCHS:-20}; shots=1,2,4,8; trials=3; tsne=1000
 fi
 ./uft info >/dev/null   # builds once
