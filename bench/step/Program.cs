@@ -17,6 +17,9 @@ var opts = new Dictionary<string, string>
 };
 for (int i = 0; i + 1 < args.Length; i += 2) opts[args[i].TrimStart('-')] = args[i + 1];
 int threads = int.Parse(opts["threads"]), bs = int.Parse(opts["bs"]);
+// As the uft CLI runs: heap reuse for large blocks, denormals flushed.
+global::Uft.NativeRuntime.ReuseLargeBlocks();
+global::Uft.NativeRuntime.FlushDenormals();
 set_num_threads(threads);
 manual_seed(0);
 

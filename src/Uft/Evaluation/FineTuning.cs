@@ -10,6 +10,42 @@ namespace Uft.Evaluation;
 static class FineTuning
 {
     /// <summary>A detached copy of every parameter and buffer, so that each trial starts from the same weights.</summary>
+    /// <summary>
+    /// The trials of a few-shot protocol: for each K and trial, the backbone starts from its own weights again (so trials
+    /// are independent), <paramref name="runTrial"/>(K, seed) trains and scores; the weights and mode are put back at the end.
+    /// Seeds depend on (seed, K, trial) only.
+    /// </summary>
+    public static IReadOnlyList<KShotResult> OverTrials(ResNet backbone, int[] shots, int trials, int seed,
+        Func<int, int, (double Top1, double MeanClassAccuracy)> runTrial)
+    {
+        var snapshot = Snapshot(backbone);
+        bool wasTraining = backbone.training;
+        try
+        {
+            var results = new List<KShotResult>();
+            foreach (int k in shots)
+            {
+                var top1 = new List<double>();
+                var meanClass = new List<double>();
+                for (int trial = 0; trial < trials; trial++)
+                {
+                    Restore(backbone, snapshot);
+                    var (t, m) = runTrial(k, seed * 1_000_003 + k * 1009 + trial);
+                    top1.Add(t);
+                    meanClass.Add(m);
+                }
+                results.Add(new KShotResult(k, MetricSummary.Of(top1), MetricSummary.Of(meanClass)));
+            }
+            return results;
+        }
+        finally
+        {
+            Restore(backbone, snapshot);
+            backbone.train(wasTraining);
+            foreach (var t in snapshot.Values) t.Dispose();
+        }
+    }
+
     public static Dictionary<string, Tensor> Snapshot(ResNet backbone) =>
         backbone.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
 

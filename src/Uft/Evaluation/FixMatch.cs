@@ -20,32 +20,8 @@ public static class FixMatch
         options.Validate();
         if (numClasses < 2) throw UftException.Usage("FixMatch needs a labelled train folder with at least two classes");
         if (weak.Size != strong.Size) throw new ArgumentException($"weak ({weak.Size}) and strong ({strong.Size}) views must have the same size");
-        var snapshot = FineTuning.Snapshot(backbone);
-        bool wasTraining = backbone.training;
-        try
-        {
-            var results = new List<KShotResult>();
-            foreach (int shots in options.Shots)
-            {
-                var top1 = new List<double>();
-                var meanClass = new List<double>();
-                for (int trial = 0; trial < options.Trials; trial++)
-                {
-                    FineTuning.Restore(backbone, snapshot);
-                    var (t, m) = RunTrial(backbone, train, test, numClasses, shots, options.Seed * 1_000_003 + shots * 1009 + trial, weak, strong, evalTransform, options, progress, ct);
-                    top1.Add(t);
-                    meanClass.Add(m);
-                }
-                results.Add(new KShotResult(shots, MetricSummary.Of(top1), MetricSummary.Of(meanClass)));
-            }
-            return results;
-        }
-        finally
-        {
-            FineTuning.Restore(backbone, snapshot);
-            backbone.train(wasTraining);
-            foreach (var t in snapshot.Values) t.Dispose();
-        }
+        return FineTuning.OverTrials(backbone, options.Shots, options.Trials, options.Seed, (shots, seed) =>
+            RunTrial(backbone, train, test, numClasses, shots, seed, weak, strong, evalTransform, options, progress, ct));
     }
 
     static (double Top1, double MeanClassAccuracy) RunTrial(ResNet backbone, IReadOnlyList<ImageItem> train, IReadOnlyList<ImageItem> test, int numClasses,

@@ -20,32 +20,8 @@ public static class KShotTransfer
         options.Validate();
         if (numClasses < 2) throw UftException.Usage("k-shot transfer needs a labelled train folder with at least two classes");
         if (test.Count == 0) throw UftException.Usage("k-shot transfer: the test folder has no images");
-        var snapshot = FineTuning.Snapshot(backbone);
-        bool wasTraining = backbone.training;
-        try
-        {
-            var results = new List<KShotResult>();
-            foreach (int shots in options.Shots)
-            {
-                var top1 = new List<double>();
-                var meanClass = new List<double>();
-                for (int trial = 0; trial < options.Trials; trial++)
-                {
-                    FineTuning.Restore(backbone, snapshot);
-                    var (t, m) = RunTrial(backbone, train, test, numClasses, shots, TrialSeed(options.Seed, shots, trial), trainTransform, evalTransform, options, progress, ct);
-                    top1.Add(t);
-                    meanClass.Add(m);
-                }
-                results.Add(new KShotResult(shots, MetricSummary.Of(top1), MetricSummary.Of(meanClass)));
-            }
-            return results;
-        }
-        finally
-        {
-            FineTuning.Restore(backbone, snapshot);
-            backbone.train(wasTraining);
-            foreach (var t in snapshot.Values) t.Dispose();
-        }
+        return FineTuning.OverTrials(backbone, options.Shots, options.Trials, options.Seed, (shots, seed) =>
+            RunTrial(backbone, train, test, numClasses, shots, seed, trainTransform, evalTransform, options, progress, ct));
     }
 
     /// <summary>One trial: returns (top-1, mean-class accuracy) on <paramref name="test"/>.</summary>
@@ -86,8 +62,6 @@ public static class KShotTransfer
         var labels = test.Select(i => i.Label).ToArray();
         return (ClassificationAccuracy.Top1(predictions, labels), ClassificationAccuracy.MeanClass(predictions, labels));
     }
-
-    static int TrialSeed(int seed, int shots, int trial) => seed * 1_000_003 + shots * 1009 + trial;
 
     /// <summary>Consecutive batches; a last batch of one image joins the one before (batch norm needs two).</summary>
     static IEnumerable<List<ImageItem>> Batches(List<ImageItem> items, int size)
