@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace Uft.Tests.Evaluation;
 
 /// <summary>Mechanics of the protocols that train: a ResNet-18 at 32 px on 2-class synthetic images, a few steps.</summary>
+[Collection(SerialCollection.Name)]
 public class FinetuningProtocolTests
 {
     static readonly string Dir = Paths.TempDir();

@@ -9,6 +9,7 @@ namespace Uft.Tests.Reliability;
 /// epochs, so its first 2 epochs train at other rates. docs/reliability.md says so.)
 /// </summary>
 [Trait("Category", "Reliability")]
+[Collection(SerialCollection.Name)]
 public sealed class ResumeEquivalenceTests : IDisposable
 {
     readonly string target = SmallRun.Target(16), output = Paths.TempDir();
