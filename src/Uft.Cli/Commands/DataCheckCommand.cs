@@ -32,7 +32,7 @@ sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
                 ? ImageFolder.Unlabeled(settings.Folder, check, progress, cancellationToken)
                 : ImageFolder.Labeled(settings.Folder, check, progress, cancellationToken);
         });
-        var report = DataReport.Create(folder, check == ScanCheck.Full);
+        var report = DataReport.Create(folder);
         if (folder.IsLabeled)
         {
             var table = new Table().Title($"{folder.Classes.Count} classes, {folder.Count} images").AddColumns("class", "images");

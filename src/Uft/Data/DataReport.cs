@@ -4,10 +4,10 @@ namespace Uft.Data;
 public sealed record DataReport(SizeRange? SizeRange)
 {
     /// <summary>Reads the dimensions of every image from its header (cheap; no full decode).</summary>
-    public static DataReport Create(ImageFolder folder, bool parallel = true)
+    public static DataReport Create(ImageFolder folder)
     {
         var sizes = new (int W, int H)[folder.Count];
-        Parallel.For(0, folder.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel ? Environment.ProcessorCount : 1 }, i =>
+        Parallel.For(0, folder.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             using var codec = SkiaSharp.SKCodec.Create(folder.Items[i].Path);
             sizes[i] = codec is null ? (0, 0) : (codec.Info.Width, codec.Info.Height);

@@ -127,11 +127,7 @@ public static class Comparison
             {
                 var transforms = new EvalTransforms(new EvalTransform(config.ImageSize, InputNorm.ImageNet, cropRatio: 1.0),
                     new SupervisedTrainTransform(config.ImageSize, InputNorm.ImageNet));
-                if (arm == Arms.BnAdapt)
-                {
-                    Directory.CreateDirectory(folder);
-                    BatchNormRecalibration.Run(model, train.Items, transforms.Eval, config.BatchSize, ct);
-                }
+                if (arm == Arms.BnAdapt) BatchNormRecalibration.Run(model, train.Items, transforms.Eval, config.BatchSize, ct);
                 var evalProgress = new SyncProgress<EvalProgress>(p => progress?.Report(new ComparisonProgress(arm, p.Stage, p.Done, p.Total)));
                 var report = EvalSuite.Run(model, arm == Arms.None ? config.Backbone : $"{config.Backbone} + {arm}", train, test, null, transforms, config.Eval,
                     folder, null, evalProgress, ct);
