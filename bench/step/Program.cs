@@ -5,6 +5,7 @@
 //        [--steps32 10] [--steps64 5] [--threads 2] [--bs 64]
 using System.Diagnostics;
 using System.Globalization;
+using TorchSharp;
 using Uft.Method;
 using Uft.Models;
 using Uft.Training;
@@ -13,7 +14,7 @@ using static TorchSharp.torch;
 var opts = new Dictionary<string, string>
 {
     ["ref"] = "/work/shared/tools/ref_moco_step.py", ["python"] = "/usr/bin/python3",
-    ["steps32"] = "10", ["steps64"] = "5", ["threads"] = "2", ["bs"] = "64",
+    ["steps32"] = "10", ["steps64"] = "5", ["threads"] = "2", ["bs"] = "64", ["format"] = "nchw", ["dtype"] = "f32",
 };
 for (int i = 0; i + 1 < args.Length; i += 2) opts[args[i].TrimStart('-')] = args[i + 1];
 int threads = int.Parse(opts["threads"]), bs = int.Parse(opts["bs"]);
@@ -40,9 +41,11 @@ double Uft(int res, bool mix, int steps)
 {
     using var moco = new MoCo(() => ResNet.ResNet18(), new MoCoOptions(QueueSize: 4096, ShuffleKeys: false));
     moco.train();
+    var dtype = opts["dtype"] == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+    if (dtype != ScalarType.Float32) moco.to(dtype);
     var sgd = new MomentumSgd(moco.QueryParameters(), 0.015, 0.9, 1e-4);
-    using var xq = randn(bs, 3, res, res);
-    using var xk = randn(bs, 3, res, res);
+    using var xq = Layout(randn(bs, 3, res, res, dtype));
+    using var xk = Layout(randn(bs, 3, res, res, dtype));
     MixingOptions? mixing = mix ? new MixingOptions() : null;
     void Step(long i)
     {
@@ -57,6 +60,9 @@ double Uft(int res, bool mix, int steps)
     for (int i = 0; i < steps; i++) Step(3 + i);
     return bs * steps / sw.Elapsed.TotalSeconds;
 }
+
+// Channels-last: NCHW shape with NHWC strides, which libtorch's oneDNN convolutions then keep through the network.
+Tensor Layout(Tensor x) => opts["format"] == "nhwc" ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : x;
 
 double? Reference(int res, bool mix, int steps)
 {

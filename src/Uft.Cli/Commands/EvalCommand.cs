@@ -32,6 +32,8 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         public int Trials { get; init; } = 3;
         [CommandOption("--kshot-epochs <N>")] [Description("Finetuning epochs per K-shot trial (default 30).")]
         public int KShotEpochs { get; init; } = 30;
+        [CommandOption("--kshot-train-bn")] [Description("K-shot: let batch norm update its running statistics from the few labelled images (default: keep the backbone's).")]
+        public bool KShotTrainBn { get; init; }
         [CommandOption("--fixmatch-steps <N>")] [Description("FixMatch steps per trial (default 2000).")]
         public int FixMatchSteps { get; init; } = 2000;
         [CommandOption("--source <DIR>")] [Description("Source images: labelled (root/<class>/<image>) for forgetting; any images for the source/target t-SNE.")]
@@ -69,7 +71,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
             ProbeShots = protocols.Contains("probe") ? shots ?? [1, 2, 4, 8] : [],
             ProbeTrials = settings.Trials,
             ClusteringRestarts = settings.Restarts,
-            KShot = protocols.Contains("kshot") ? new KShotOptions { Shots = shots ?? [1, 2, 4, 8], Trials = settings.Trials, Epochs = settings.KShotEpochs, Seed = settings.Seed } : null,
+            KShot = protocols.Contains("kshot") ? new KShotOptions { Shots = shots ?? [1, 2, 4, 8], Trials = settings.Trials, Epochs = settings.KShotEpochs, Seed = settings.Seed, FreezeBatchNorm = !settings.KShotTrainBn } : null,
             FixMatch = protocols.Contains("fixmatch") ? new Evaluation.FixMatchOptions { Shots = shots ?? [4], Trials = settings.Trials, Steps = settings.FixMatchSteps, Seed = settings.Seed } : null,
             TSnePoints = protocols.Contains("tsne") ? settings.TSnePoints : 0,
             TSneIterations = settings.TSneIterations,

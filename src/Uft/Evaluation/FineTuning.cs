@@ -7,9 +7,8 @@ using static TorchSharp.torch;
 namespace Uft.Evaluation;
 
 /// <summary>Pieces shared by the protocols that finetune the whole network with a new linear classifier.</summary>
-static class FineTuning
+public static class FineTuning
 {
-    /// <summary>A detached copy of every parameter and buffer, so that each trial starts from the same weights.</summary>
     /// <summary>
     /// The trials of a few-shot protocol: for each K and trial, the backbone starts from its own weights again (so trials
     /// are independent), <paramref name="runTrial"/>(K, seed) trains and scores; the weights and mode are put back at the end.
@@ -46,6 +45,7 @@ static class FineTuning
         }
     }
 
+    /// <summary>A detached copy of every parameter and buffer, so that each trial starts from the same weights.</summary>
     public static Dictionary<string, Tensor> Snapshot(ResNet backbone) =>
         backbone.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
 
@@ -53,6 +53,33 @@ static class FineTuning
     {
         using var _ = no_grad();
         foreach (var (name, value) in backbone.state_dict()) value.copy_(snapshot[name]);
+    }
+
+    /// <summary>
+    /// Puts every batch-norm layer of a training-mode backbone in eval mode: it normalises with the pretrained running
+    /// statistics and leaves them alone, while its scale and shift still learn.
+    /// </summary>
+    public static void FreezeBatchNormStatistics(ResNet backbone)
+    {
+        foreach (var m in backbone.modules())
+            if (m is TorchSharp.Modules.BatchNorm2d or SplitBatchNorm) m.eval();
+    }
+
+    /// <summary>
+    /// <paramref name="items"/> in consecutive batches of at most <paramref name="maxSize"/>, sizes as even as possible
+    /// (203 items at 64: 51, 51, 51, 50), so no batch is a remainder of a few images.
+    /// </summary>
+    public static List<List<T>> EvenBatches<T>(IReadOnlyList<T> items, int maxSize)
+    {
+        int count = (items.Count + maxSize - 1) / maxSize, start = 0;
+        var batches = new List<List<T>>(count);
+        for (int b = 0; b < count; b++)
+        {
+            int size = items.Count / count + (b < items.Count % count ? 1 : 0);
+            batches.Add(items.Skip(start).Take(size).ToList());
+            start += size;
+        }
+        return batches;
     }
 
     /// <summary>A new linear classifier with weights ~ N(0, 0.01²) and zero bias, drawn from a seeded generator.</summary>

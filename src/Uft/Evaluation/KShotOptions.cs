@@ -5,6 +5,10 @@ namespace Uft.Evaluation;
 /// SGD (momentum 0.9) with lr 3.0 for the new classifier and 1e-4 for the pretrained layers. The classifier sees
 /// L2-normalised pooled features, which is what keeps lr 3.0 stable. Learning rates stay constant (the issue names no
 /// schedule). CPU runs will want fewer epochs or trials.
+/// <para><see cref="FreezeBatchNorm"/>: batch-norm layers normalise with the backbone's running statistics and do not
+/// update them (their scale and shift still learn). With K x classes images, train-mode batches are small and each
+/// one moves the running statistics by 10%, so test-time statistics end up describing the last few dozen augmented
+/// images; measured on Caltech-101 this made 2-shot worse than 1-shot (docs/evaluation.md).</para>
 /// </summary>
 public sealed record KShotOptions
 {
@@ -18,6 +22,7 @@ public sealed record KShotOptions
     public int BatchSize { get; init; } = 64;
     public int EvalBatchSize { get; init; } = 128;
     public int Seed { get; init; } = 0;
+    public bool FreezeBatchNorm { get; init; } = true;
 
     public void Validate()
     {

@@ -41,11 +41,12 @@ public static class KShotTransfer
             new(backbone.parameters(), lr: options.LrBackbone, momentum: options.Momentum, weight_decay: options.WeightDecay),
         }, options.LrHead);
         backbone.train();
+        if (options.FreezeBatchNorm) FineTuning.FreezeBatchNormStatistics(backbone);
         head.train();
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
             var order = labelled.OrderBy(_ => rng.Next()).ToList();
-            foreach (var batchItems in Batches(order, options.BatchSize))
+            foreach (var batchItems in FineTuning.EvenBatches(order, options.BatchSize))
             {
                 ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
@@ -61,17 +62,5 @@ public static class KShotTransfer
         var predictions = FineTuning.Predict(backbone, head, normalise: true, test, evalTransform, options.EvalBatchSize, progress, ct);
         var labels = test.Select(i => i.Label).ToArray();
         return (ClassificationAccuracy.Top1(predictions, labels), ClassificationAccuracy.MeanClass(predictions, labels));
-    }
-
-    /// <summary>Consecutive batches; a last batch of one image joins the one before (batch norm needs two).</summary>
-    static IEnumerable<List<ImageItem>> Batches(List<ImageItem> items, int size)
-    {
-        var chunks = items.Chunk(size).Select(c => c.ToList()).ToList();
-        if (chunks.Count > 1 && chunks[^1].Count == 1)
-        {
-            chunks[^2].AddRange(chunks[^1]);
-            chunks.RemoveAt(chunks.Count - 1);
-        }
-        return chunks;
     }
 }

@@ -105,13 +105,13 @@ public sealed class MoCo : Module
             var kPartner = k.index_select(0, tensor(mixed.Partner, device: k.device));
             var mixTerm = MixedQueryLoss.Loss(qMix, k, kPartner, negatives, T, mixed.Lambda);
             loss = mix.KeepPlainLoss ? plain + mixTerm : mixTerm;
-            mixLoss = mixTerm.item<float>();
+            mixLoss = mixTerm.@float().item<float>();
             lambda = mixed.Lambda;
         }
         double positive;
-        using (no_grad()) positive = (q * k).sum(1).mean().item<float>();
+        using (no_grad()) positive = (q * k).sum(1).mean().@float().item<float>();
         Enqueue(k);
-        return new MoCoStepResult(loss.MoveToOuterDisposeScope(), plain.item<float>(), mixLoss, positive, lambda);
+        return new MoCoStepResult(loss.MoveToOuterDisposeScope(), plain.@float().item<float>(), mixLoss, positive, lambda);
     }
 
     /// <summary>θ_k ← m·θ_k + (1−m)·θ_q for every parameter, in place (buffers such as BN statistics are not averaged, as in MoCo).</summary>

@@ -79,6 +79,39 @@ public class FinetuningProtocolTests
         Assert.True(trained.Top1 > chance, $"trained {trained.Top1} vs untrained {chance}");
     }
 
+    [Theory]
+    [InlineData(203, 64, new[] { 51, 51, 51, 50 })]
+    [InlineData(202, 64, new[] { 51, 51, 50, 50 })]
+    [InlineData(128, 64, new[] { 64, 64 })]
+    [InlineData(10, 64, new[] { 10 })]
+    [InlineData(65, 64, new[] { 33, 32 })]
+    public void EvenBatchesLeaveNoSmallRemainder(int count, int maxSize, int[] sizes)
+    {
+        var items = Enumerable.Range(0, count).ToList();
+        var batches = FineTuning.EvenBatches(items, maxSize);
+        Assert.Equal(sizes, batches.Select(b => b.Count));
+        Assert.Equal(items, batches.SelectMany(b => b));
+    }
+
+    [Fact]
+    public void FrozenBatchNormKeepsItsRunningStatisticsWhileTheRestTrains()
+    {
+        using var net = NewBackbone();
+        using var x = randn(8, 3, 32, 32) * 3 + 1;
+        var mean = net.named_buffers().First(b => b.name.EndsWith("running_mean")).buffer;
+        using var before = mean.clone();
+        net.train();
+        FineTuning.FreezeBatchNormStatistics(net);
+        using (var y = net.call(x)) y.sum().backward();
+        Assert.True(mean.equal(before).all().item<bool>(), "frozen running mean moved");
+        Assert.True(net.training);
+        Assert.NotNull(net.parameters().First().grad);
+
+        net.train();
+        using (no_grad()) net.call(x).Dispose();
+        Assert.False(mean.equal(before).all().item<bool>(), "train-mode batch norm should move the running mean");
+    }
+
     static void FineTuningRestore(ResNet net, Dictionary<string, Tensor> weights)
     {
         using var _ = no_grad();
