@@ -56,16 +56,6 @@ public static class FineTuning
     }
 
     /// <summary>
-    /// Puts every batch-norm layer of a training-mode backbone in eval mode: it normalises with the pretrained running
-    /// statistics and leaves them alone, while its scale and shift still learn.
-    /// </summary>
-    public static void FreezeBatchNormStatistics(ResNet backbone)
-    {
-        foreach (var m in backbone.modules())
-            if (m is TorchSharp.Modules.BatchNorm2d or SplitBatchNorm) m.eval();
-    }
-
-    /// <summary>
     /// <paramref name="items"/> in consecutive batches of at most <paramref name="maxSize"/>, sizes as even as possible
     /// (203 items at 64: 51, 51, 51, 50), so no batch is a remainder of a few images.
     /// </summary>

@@ -41,7 +41,7 @@ public static class KShotTransfer
             new(backbone.parameters(), lr: options.LrBackbone, momentum: options.Momentum, weight_decay: options.WeightDecay),
         }, options.LrHead);
         backbone.train();
-        if (options.FreezeBatchNorm) FineTuning.FreezeBatchNormStatistics(backbone);
+        if (options.FreezeBatchNorm) FrozenBatchNorm.Apply(backbone);
         head.train();
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {

@@ -40,6 +40,8 @@ public sealed record ComparisonConfig
     public Mixing Mixing { get; init; } = Mixing.CutMix;
     public int Seed { get; init; }
     public int Workers { get; init; }
+    /// <summary>Finetuning arms keep the backbone's batch-norm statistics (<see cref="TrainConfig.FreezeBn"/>); scratch does not.</summary>
+    public bool FreezeBn { get; init; }
     public EvalOptions Eval { get; init; } = new();
     /// <summary>Keep training checkpoints of finished arms (about 3x the model size each); off keeps only backbone.safetensors.</summary>
     public bool KeepCheckpoints { get; init; }
@@ -68,7 +70,7 @@ public sealed record ComparisonConfig
         ReplayCount = ReplayCount, Epochs = Epochs, BatchSize = BatchSize, ImageSize = ImageSize, Lr = Lr, Seed = Seed,
         Workers = Workers, Mixing = Mixing, CheckpointEvery = Math.Max(1, Epochs), MonitorTrain = Train, MonitorTest = Test,
         MonitorEvery = Math.Max(1, Epochs / 4),
-    } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone }, arm);
+    } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone, FreezeBn = FreezeBn && arm != "scratch" }, arm);
 }
 
 /// <summary>One arm's outcome.</summary>

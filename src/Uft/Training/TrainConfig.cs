@@ -62,6 +62,10 @@ public sealed record TrainConfig
     /// Off by default: on the demo set the ImageNet statistics served evaluation better than ones from 300 target images.</summary>
     public bool RecalibrateBn { get; init; }
 
+    /// <summary>Batch norm keeps the pretrained backbone's statistics during finetuning (see <see cref="FrozenBatchNorm"/>)
+    /// instead of MoCo's train-mode (split) batch norm. Not for training from random weights.</summary>
+    public bool FreezeBn { get; init; }
+
     public int Seed { get; init; } = 0;
     public int Workers { get; init; } = 0;
     public int CheckpointEvery { get; init; } = 10;
@@ -118,6 +122,7 @@ public sealed record TrainConfig
         Require(Mixing != Mixing.None || PlainLoss, "--no-plain-loss: needs a mixing (--mixing cutmix or mixup), else there is no loss left");
         Require(Dim > 0, $"--dim {Dim}: must be positive");
         Require(QueueSize > 0, $"--queue-size {QueueSize}: must be positive");
+        Require(!(FreezeBn && RandomInit), "--freeze-bn: keeps pretrained batch-norm statistics, but this run starts from random weights; drop --freeze-bn");
         Require(KeyMomentum is >= 0 and < 1, $"--key-momentum {KeyMomentum}: must be in [0, 1), e.g. 0.999");
         Require(Temperature > 0, $"--temperature {Temperature}: must be positive, e.g. 0.2");
         Require(BnSplits >= 1, $"--bn-splits {BnSplits}: must be at least 1 (1 = plain batch norm)");

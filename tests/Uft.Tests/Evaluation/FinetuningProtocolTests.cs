@@ -101,7 +101,7 @@ public class FinetuningProtocolTests
         var mean = net.named_buffers().First(b => b.name.EndsWith("running_mean")).buffer;
         using var before = mean.clone();
         net.train();
-        FineTuning.FreezeBatchNormStatistics(net);
+        FrozenBatchNorm.Apply(net);
         using (var y = net.call(x)) y.sum().backward();
         Assert.True(mean.equal(before).all().item<bool>(), "frozen running mean moved");
         Assert.True(net.training);
