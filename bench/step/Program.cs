@@ -1,11 +1,16 @@
-// MoCo step throughput, UFT against the PyTorch reference step (/work/shared/tools/ref_moco_step.py), side by side.
-// Same model (ResNet-18 + MLP head, plain BatchNorm, no key shuffle as in the reference), queue 4096, T 0.2,
-// SGD(0.015, 0.9, 1e-4), random images already in memory: model cost only. 3 warm-up steps, then timed steps.
-// Usage: dotnet run -c Release --project bench/step -- [--ref /work/shared/tools/ref_moco_step.py] [--python /usr/bin/python3]
-//        [--steps32 10] [--steps64 5] [--threads 2] [--bs 64]
+// MoCo step throughput, UFT against PyTorch, side by side, step-only and (with --data) end to end.
+// Step-only: the reference step /work/shared/tools/ref_moco_step.py; same model (ResNet-18 + MLP head, plain BatchNorm,
+// no key shuffle as in the reference), queue 4096, T 0.2, SGD(0.015, 0.9, 1e-4), random images already in memory:
+// model cost only. 3 warm-up steps, then timed steps.
+// End to end (--data DIR): UFT's Loader (decode + MoCo v2 aug-plus, two views) feeding the same step, against
+// bench/step/ref_epoch.py (torchvision ImageFolder + DataLoader feeding the reference step); first batch left out.
+// Usage: dotnet run -c Release --project bench/step -- [--data DIR] [--steps32 10] [--steps64 5] [--threads 2] [--bs 64]
+//        [--ref /work/shared/tools/ref_moco_step.py | none] [--python /usr/bin/python3] [--format nhwc] [--dtype bf16]
 using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
+using Uft.Data;
+using Uft.Data.Augmentations;
 using Uft.Method;
 using Uft.Models;
 using Uft.Training;
@@ -15,6 +20,7 @@ var opts = new Dictionary<string, string>
 {
     ["ref"] = "/work/shared/tools/ref_moco_step.py", ["python"] = "/usr/bin/python3",
     ["steps32"] = "10", ["steps64"] = "5", ["threads"] = "2", ["bs"] = "64", ["format"] = "nchw", ["dtype"] = "f32",
+    ["data"] = "", ["ref-epoch"] = Path.Combine(AppContext.BaseDirectory, "../../../ref_epoch.py"),
 };
 for (int i = 0; i + 1 < args.Length; i += 2) opts[args[i].TrimStart('-')] = args[i + 1];
 int threads = int.Parse(opts["threads"]), bs = int.Parse(opts["bs"]);
@@ -24,20 +30,30 @@ global::Uft.NativeRuntime.FlushDenormals();
 set_num_threads(threads);
 manual_seed(0);
 
-Console.WriteLine($"MoCo step, ResNet-18, batch {bs}, {threads} threads, queue 4096; images/s (query images)");
-Console.WriteLine($"{"res",4} {"mix",-7} {"uft",9} {"pytorch",9} {"uft/pytorch",12}");
+string data = opts["data"];
+var items = data.Length > 0 ? ImageFolder.Unlabeled(data).Items : null;
+Console.WriteLine($"MoCo step, ResNet-18, batch {bs}, {threads} threads, queue 4096; images/s (query images)" +
+    (items is null ? "" : $"; end to end on {data} ({items.Count} images)"));
+Console.WriteLine($"{"res",4} {"mix",-7} {"uft",9} {"pytorch",9} {"uft/pt",7}" + (items is null ? "" : $" {"uft e2e",9} {"pt e2e",9} {"uft/pt",7} {"uft e2e/step",13}"));
 foreach (int res in new[] { 32, 64 })
     foreach (bool mix in new[] { false, true })
     {
         int steps = int.Parse(opts[res == 32 ? "steps32" : "steps64"]);
-        double uft = Uft(res, mix, steps);
-        double? reference = Reference(res, mix, steps);
-        string r = reference is double p ? p.ToString("F1", CultureInfo.InvariantCulture) : "n/a";
-        string ratio = reference is double q ? (uft / q).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
-        Console.WriteLine($"{res,4} {(mix ? "cutmix" : "none"),-7} {uft,9:F1} {r,9} {ratio,12}");
+        double uft = Uft(res, mix, steps, e2e: false);
+        double? reference = Reference(opts["ref"], res, mix, steps, data: null);
+        string line = $"{res,4} {(mix ? "cutmix" : "none"),-7} {uft,9:F1} {F(reference),9} {F(reference is double r ? uft / r : null, "F2"),7}";
+        if (items is not null)
+        {
+            double uftE2e = Uft(res, mix, steps, e2e: true);
+            double? refE2e = Reference(opts["ref-epoch"], res, mix, steps, data);
+            line += $" {uftE2e,9:F1} {F(refE2e),9} {F(refE2e is double q ? uftE2e / q : null, "F2"),7} {uftE2e / uft,13:F2}";
+        }
+        Console.WriteLine(line);
     }
 
-double Uft(int res, bool mix, int steps)
+static string F(double? v, string format = "F1") => v is double x ? x.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+
+double Uft(int res, bool mix, int steps, bool e2e)
 {
     using var moco = new MoCo(() => ResNet.ResNet18(), new MoCoOptions(QueueSize: 4096, ShuffleKeys: false));
     moco.train();
@@ -47,31 +63,47 @@ double Uft(int res, bool mix, int steps)
     using var xq = Layout(randn(bs, 3, res, res, dtype));
     using var xk = Layout(randn(bs, 3, res, res, dtype));
     MixingOptions? mixing = mix ? new MixingOptions() : null;
-    void Step(long i)
+    void Step(Tensor q, Tensor k, long i)
     {
         using var scope = NewDisposeScope();
         sgd.ZeroGrad();
-        using var r = moco.Step(xq, xk, RandomDraws.ForStep(0, i), mixing);
+        using var r = moco.Step(q, k, RandomDraws.ForStep(0, i), mixing);
         r.Loss.backward();
         sgd.Step();
     }
-    for (int i = 0; i < 3; i++) Step(i);
-    var sw = Stopwatch.StartNew();
-    for (int i = 0; i < steps; i++) Step(3 + i);
-    return bs * steps / sw.Elapsed.TotalSeconds;
+    if (!e2e)
+    {
+        for (int i = 0; i < 3; i++) Step(xq, xk, i);
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) Step(xq, xk, 3 + i);
+        return bs * steps / sw.Elapsed.TotalSeconds;
+    }
+    // As the trainer runs: automatic worker count, the loader's batches straight into the step.
+    var aug = new MoCoV2Augmentation(res, InputNorm.ImageNet);
+    var loader = new Loader(items!, [aug, aug], new LoaderOptions(bs, Seed: res));
+    var watch = new Stopwatch();
+    int b = 0;
+    foreach (var batch in loader.Epoch(0))
+    {
+        using (batch) Step(batch.Views[0], batch.Views[1], b);
+        if (b == 0) watch.Start();
+        if (++b > steps) break;
+    }
+    return bs * steps / watch.Elapsed.TotalSeconds;
 }
 
 // Channels-last: NCHW shape with NHWC strides, which libtorch's oneDNN convolutions then keep through the network.
 Tensor Layout(Tensor x) => opts["format"] == "nhwc" ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : x;
 
-double? Reference(int res, bool mix, int steps)
+double? Reference(string script, int res, bool mix, int steps, string? data)
 {
-    if (!File.Exists(opts["ref"]) || !File.Exists(opts["python"])) return null;
+    if (!File.Exists(script) || !File.Exists(opts["python"])) return null;
     var psi = new ProcessStartInfo(opts["python"])
     {
         RedirectStandardOutput = true, RedirectStandardError = true,
-        ArgumentList = { opts["ref"], "--res", res.ToString(), "--bs", bs.ToString(), "--steps", steps.ToString(), "--threads", threads.ToString() },
+        ArgumentList = { script, "--res", res.ToString(), "--bs", bs.ToString(), data is null ? "--steps" : "--batches", steps.ToString(), "--threads", threads.ToString() },
     };
+    if (data is not null) psi.ArgumentList.Insert(1, data);
     if (mix) psi.ArgumentList.Add("--mix");
     using var p = Process.Start(psi)!;
     string output = p.StandardOutput.ReadToEnd();
