@@ -30,7 +30,8 @@ public sealed class CrashTests(UninterruptedRun reference, ITestOutputHelper log
         {
             string run = Path.Combine(output, "ctrl-c");
             var args = SmallRun.Args(reference.Target, output, "ctrl-c", UninterruptedRun.Epochs, "--checkpoint-every", "1");
-            using (var child = new ChildRun(new Dictionary<string, string> { ["UFT_FAULT"] = "sleep-step=300" }, args))
+            // 6 steps in all: 1 s a step leaves the interrupt seconds to land even when the suite loads the machine.
+            using (var child = new ChildRun(new Dictionary<string, string> { ["UFT_FAULT"] = "sleep-step=1000" }, args))
             {
                 Assert.True(child.WaitFor("epoch 1/", TimeSpan.FromMinutes(2)), child.Output);
                 Thread.Sleep(500);
