@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scaled reproduction of the paper's tables on ../shared/data (benchmark, not a test).
-#   bench/reproduce/run.sh            the recorded run: about 1.5 hours on 2 cores -> docs/results-reproduction.md
+#   bench/reproduce/run.sh            the recorded run: about 2 hours on 2 cores -> docs/results-reproduction.md
 #   bench/reproduce/run.sh --quick    smoke check, about 15 minutes                 -> docs/results-quick.md
 #   bench/reproduce/run.sh --long     112 px, 30 epochs: many hours on 2 cores (not run here) -> docs/results-long.md
 # Budgets can be overridden: UFT_EPOCHS, UFT_SIZE, UFT_CIFAR_SIZE, UFT_PRETRAIN_EPOCHS, UFT_BATCH, UFT_KSHOT_EPOCHS,
