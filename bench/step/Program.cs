@@ -19,7 +19,7 @@ using static TorchSharp.torch;
 var opts = new Dictionary<string, string>
 {
     ["ref"] = "/work/shared/tools/ref_moco_step.py", ["python"] = "/usr/bin/python3",
-    ["steps32"] = "10", ["steps64"] = "5", ["threads"] = "2", ["bs"] = "64", ["format"] = "nchw", ["dtype"] = "f32",
+    ["steps32"] = "10", ["steps64"] = "5", ["threads"] = "2", ["bs"] = "64", ["format"] = "nhwc", ["dtype"] = "f32",
     ["data"] = "", ["ref-epoch"] = Path.Combine(AppContext.BaseDirectory, "../../../ref_epoch.py"),
 };
 for (int i = 0; i + 1 < args.Length; i += 2) opts[args[i].TrimStart('-')] = args[i + 1];
@@ -30,6 +30,12 @@ global::Uft.NativeRuntime.FlushDenormals();
 set_num_threads(threads);
 manual_seed(0);
 
+if (opts.TryGetValue("profile", out var profileRes))
+{
+    Profile.Run(int.Parse(profileRes), bs, int.Parse(opts["steps64"]), opts.GetValueOrDefault("arch", "resnet18"),
+        int.Parse(opts.GetValueOrDefault("bn-splits", "1")), opts["format"] == "nhwc");
+    return;
+}
 string data = opts["data"];
 var items = data.Length > 0 ? ImageFolder.Unlabeled(data).Items : null;
 Console.WriteLine($"MoCo step, ResNet-18, batch {bs}, {threads} threads, queue 4096; images/s (query images)" +
@@ -55,7 +61,8 @@ static string F(double? v, string format = "F1") => v is double x ? x.ToString(f
 
 double Uft(int res, bool mix, int steps, bool e2e)
 {
-    using var moco = new MoCo(() => ResNet.ResNet18(), new MoCoOptions(QueueSize: 4096, ShuffleKeys: false));
+    using var moco = new MoCo(() => { var r = ResNet.ResNet18(); r.ChannelsLast = opts["format"] == "nhwc"; return r; },
+        new MoCoOptions(QueueSize: 4096, ShuffleKeys: false));
     moco.train();
     var dtype = opts["dtype"] == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
     if (dtype != ScalarType.Float32) moco.to(dtype);
@@ -71,8 +78,8 @@ double Uft(int res, bool mix, int steps, bool e2e)
     }
     if (!e2e)
     {
-        using var xq = Layout(randn(bs, 3, res, res, dtype));
-        using var xk = Layout(randn(bs, 3, res, res, dtype));
+        using var xq = randn(bs, 3, res, res, dtype);
+        using var xk = randn(bs, 3, res, res, dtype);
         for (int i = 0; i < 3; i++) Step(xq, xk, i);
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++) Step(xq, xk, 3 + i);
@@ -92,8 +99,6 @@ double Uft(int res, bool mix, int steps, bool e2e)
     return bs * steps / watch.Elapsed.TotalSeconds;
 }
 
-// Channels-last: NCHW shape with NHWC strides, which libtorch's oneDNN convolutions then keep through the network.
-Tensor Layout(Tensor x) => opts["format"] == "nhwc" ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : x;
 
 double? Reference(string script, int res, bool mix, int steps, string? data)
 {

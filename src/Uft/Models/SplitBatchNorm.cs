@@ -7,9 +7,9 @@ namespace Uft.Models;
 
 /// <summary>
 /// BatchNorm2d that, in training, normalises <see cref="Splits"/> sub-batches separately: the one-device stand-in
-/// for MoCo's shuffle-BN (the "SplitBatchNorm" of MoCo's CIFAR-10 demo notebook). The input (N, C, H, W) is viewed as
-/// (N/S, C·S, H, W), so sub-batch s holds the samples n ≡ s (mod S); running statistics are updated per sub-batch
-/// and then averaged. In eval it is plain BatchNorm2d. Parameter and buffer names are BatchNorm2d's
+/// for MoCo's shuffle-BN (the "SplitBatchNorm" of MoCo's CIFAR-10 demo notebook). Sub-batch s holds the consecutive
+/// samples s·N/S … (s+1)·N/S − 1 (the notebook interleaves them; the same statistics for a batch in random order);
+/// running statistics are updated per sub-batch and then averaged. In eval it is plain BatchNorm2d. Parameter and buffer names are BatchNorm2d's
 /// (weight, bias, running_mean, running_var, num_batches_tracked), so state dicts interchange.
 /// </summary>
 public sealed class SplitBatchNorm : Module<Tensor, Tensor>
@@ -51,17 +51,26 @@ public sealed class SplitBatchNorm : Module<Tensor, Tensor>
             if (training) using (no_grad()) num_batches_tracked.add_(1);
             return functional.batch_norm(x, running_mean, running_var, weight, bias, training, Momentum, Eps).MoveToOuterDisposeScope();
         }
-        long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        long n = x.shape[0];
         if (n % Splits != 0)
             throw new ArgumentException($"SplitBatchNorm: batch {n} is not a multiple of {Splits} splits; drop the last short batch", nameof(x));
-        var meanSplit = running_mean.repeat(Splits);
-        var varSplit = running_var.repeat(Splits);
-        var y = functional.batch_norm(x.view(n / Splits, c * Splits, h, w), meanSplit, varSplit,
-            weight.repeat(Splits), bias.repeat(Splits), true, Momentum, Eps).view(n, c, h, w);
+        // Consecutive sub-batches are views in any memory layout (a channel-wise view of the interleaved samples would
+        // need NCHW); the loader's batches are in random order, so which images share a sub-batch is random either way.
+        var parts = x.chunk(Splits, 0);
+        var outputs = new Tensor[Splits];
+        Tensor meanSum = zeros_like(running_mean), varSum = zeros_like(running_var);
+        for (int s = 0; s < Splits; s++)
+        {
+            var mean = running_mean.clone();
+            var variance = running_var.clone();
+            outputs[s] = functional.batch_norm(parts[s], mean, variance, weight, bias, true, Momentum, Eps);
+            meanSum.add_(mean); varSum.add_(variance);
+        }
+        var y = cat(outputs, 0);
         using (no_grad())
         {
-            running_mean.copy_(meanSplit.view(Splits, c).mean([0]));
-            running_var.copy_(varSplit.view(Splits, c).mean([0]));
+            running_mean.copy_(meanSum.div_(Splits));
+            running_var.copy_(varSum.div_(Splits));
             num_batches_tracked.add_(1);
         }
         return y.MoveToOuterDisposeScope();

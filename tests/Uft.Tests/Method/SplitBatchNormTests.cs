@@ -23,7 +23,7 @@ public class SplitBatchNormTests
         split.train();
         using var y = split.call(x);
 
-        // Split s holds the samples n ≡ s (mod 2): {0, 2, 4} and {1, 3, 5}.
+        // Split s holds consecutive samples: {0, 1, 2} and {3, 4, 5}.
         var means = new List<Tensor>();
         var vars = new List<Tensor>();
         for (int s = 0; s < 2; s++)
@@ -31,7 +31,7 @@ public class SplitBatchNormTests
             using var bn = nn.BatchNorm2d(3);
             bn.load_state_dict(initial);
             bn.train();
-            using var index = tensor(new long[] { s, s + 2, s + 4 });
+            using var index = tensor(new long[] { 3 * s, 3 * s + 1, 3 * s + 2 });
             using var expected = bn.call(x.index_select(0, index));
             using var actual = y.index_select(0, index);
             Assert.True(actual.allclose(expected, rtol: 1e-5, atol: 1e-5), $"split {s}");
