@@ -3,7 +3,7 @@
 // no key shuffle as in the reference), queue 4096, T 0.2, SGD(0.015, 0.9, 1e-4), random images already in memory:
 // model cost only. 3 warm-up steps, then timed steps.
 // End to end (--data DIR): UFT's Loader (decode + MoCo v2 aug-plus, two views) feeding the same step, against
-// bench/step/ref_epoch.py (torchvision ImageFolder + DataLoader feeding the reference step); first batch left out.
+// bench/step/ref_epoch.py (torchvision ImageFolder + DataLoader feeding the reference step); 3 warm-up batches.
 // Usage: dotnet run -c Release --project bench/step -- [--data DIR] [--steps32 10] [--steps64 5] [--threads 2] [--bs 64]
 //        [--ref /work/shared/tools/ref_moco_step.py | none] [--python /usr/bin/python3] [--format nhwc] [--dtype bf16]
 using System.Diagnostics;
@@ -90,11 +90,12 @@ double Uft(int res, bool mix, int steps, bool e2e)
     var loader = new Loader(items!, [aug, aug], new LoaderOptions(bs, Seed: res));
     var watch = new Stopwatch();
     int b = 0;
+    // 3 warm-up batches as on the step-only side: the loader fills its prefetch queue meanwhile.
     foreach (var batch in loader.Epoch(0))
     {
         using (batch) Step(batch.Views[0], batch.Views[1], b);
-        if (b == 0) watch.Start();
-        if (++b > steps) break;
+        if (b == 2) watch.Start();
+        if (++b >= steps + 3) break;
     }
     return bs * steps / watch.Elapsed.TotalSeconds;
 }

@@ -25,6 +25,7 @@ public sealed class MoCo : Module
 {
     readonly Encoder encoder_q, encoder_k;
     readonly Tensor queue;
+    readonly HeldScalar keep = new(), blend = new();
 
     public MoCoOptions Options { get; }
     /// <summary>Row of the queue that the next key is written to.</summary>
@@ -121,7 +122,7 @@ public sealed class MoCo : Module
         using var scope = NewDisposeScope();
         double m = Options.Momentum;
         foreach (var (pq, pk) in encoder_q.parameters().Zip(encoder_k.parameters()))
-            pk.mul_(m).add_(pq, alpha: 1 - m);
+            pk.mul_(keep.Of(m)).add_(pq, alpha: blend.Of(1 - m));
     }
 
     /// <summary>Writes <paramref name="keys"/> (n, dim) at <see cref="QueuePointer"/>, wrapping around the end in two slices,

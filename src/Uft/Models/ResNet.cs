@@ -122,7 +122,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
             var h = bn1.call(conv1.call(x)).relu_();
             h = bn2.call(conv2.call(h));
             var identity = downsample is null ? x : downsample.call(x);
-            return h.add_(identity).relu_().MoveToOuterDisposeScope();
+            return h.add_(identity, HeldScalar.One).relu_().MoveToOuterDisposeScope();
         }
     }
 
@@ -151,7 +151,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
             h = bn2.call(conv2.call(h)).relu_();
             h = bn3.call(conv3.call(h));
             var identity = downsample is null ? x : downsample.call(x);
-            return h.add_(identity).relu_().MoveToOuterDisposeScope();
+            return h.add_(identity, HeldScalar.One).relu_().MoveToOuterDisposeScope();
         }
     }
 }

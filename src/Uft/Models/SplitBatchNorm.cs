@@ -16,6 +16,7 @@ public sealed class SplitBatchNorm : Module<Tensor, Tensor>
 {
     readonly Parameter weight, bias;
     readonly Tensor running_mean, running_var, num_batches_tracked;
+    readonly HeldScalar splitCount = new();
 
     public long Channels { get; }
     public int Splits { get; }
@@ -48,7 +49,7 @@ public sealed class SplitBatchNorm : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         if (!training || Splits == 1)
         {
-            if (training) using (no_grad()) num_batches_tracked.add_(1);
+            if (training) using (no_grad()) num_batches_tracked.add_(HeldScalar.One, HeldScalar.One);
             return functional.batch_norm(x, running_mean, running_var, weight, bias, training, Momentum, Eps).MoveToOuterDisposeScope();
         }
         long n = x.shape[0];
@@ -64,14 +65,14 @@ public sealed class SplitBatchNorm : Module<Tensor, Tensor>
             var mean = running_mean.clone();
             var variance = running_var.clone();
             outputs[s] = functional.batch_norm(parts[s], mean, variance, weight, bias, true, Momentum, Eps);
-            meanSum.add_(mean); varSum.add_(variance);
+            meanSum.add_(mean, HeldScalar.One); varSum.add_(variance, HeldScalar.One);
         }
         var y = cat(outputs, 0);
         using (no_grad())
         {
-            running_mean.copy_(meanSum.div_(Splits));
-            running_var.copy_(varSum.div_(Splits));
-            num_batches_tracked.add_(1);
+            running_mean.copy_(meanSum.div_(splitCount.Of(Splits)));
+            running_var.copy_(varSum.div_(splitCount.Of(Splits)));
+            num_batches_tracked.add_(HeldScalar.One, HeldScalar.One);
         }
         return y.MoveToOuterDisposeScope();
     }

@@ -12,6 +12,7 @@ namespace Uft.Training;
 public sealed class MomentumSgd
 {
     readonly (string Name, Parameter Parameter, Tensor Buffer)[] slots;
+    readonly HeldScalar decay = new(), momentum = new(), step = new();
 
     public double LearningRate { get; set; }
     public double Momentum { get; }
@@ -44,9 +45,9 @@ public sealed class MomentumSgd
         {
             var g = p.grad;
             if (g is null) continue;
-            var d = WeightDecay != 0 ? g.add(p, alpha: WeightDecay) : g;
-            buf.mul_(Momentum).add_(d);
-            p.add_(buf, alpha: -LearningRate);
+            var d = WeightDecay != 0 ? g.add(p, alpha: decay.Of(WeightDecay)) : g;
+            buf.mul_(momentum.Of(Momentum)).add_(d, HeldScalar.One);
+            p.add_(buf, alpha: step.Of(-LearningRate));
         }
     }
 

@@ -60,7 +60,8 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             throw UftException.Usage($"--backbone {config.Backbone}: preset {config.Preset} starts from random weights; give an architecture without weights, e.g. --backbone resnet18");
         var device = Devices.Resolve(config.Device);
         string architecture = "";
-        NormFactory? norm = splits > 1 ? SplitBatchNorm.Factory(splits) : null;
+        // SplitBatchNorm with 1 split too: plain batch norm that passes held Scalars (see HeldScalar).
+        NormFactory norm = SplitBatchNorm.Factory(splits);
         using var moco = new MoCo(() =>
         {
             var (model, arch) = config.RandomInit ? (Backbones.Find(config.Backbone).Create(norm), config.Backbone) : Backbones.Load(config.Backbone, norm);

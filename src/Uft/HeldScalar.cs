@@ -1,0 +1,32 @@
+using TorchSharp;
+
+namespace Uft;
+
+/// <summary>
+/// A TorchSharp <see cref="Scalar"/> kept referenced while native code reads it. TorchSharp 0.107 turns every number
+/// passed to an op (<c>add_(t)</c>'s implicit alpha 1, <c>mul_(0.9)</c>) into a finalizable Scalar that nothing
+/// references once its handle is read; a garbage collection during the native call (the loader's threads allocate
+/// all the time) can free it under the op, which then fails with "For integral input tensors, argument alpha must not
+/// be a floating point number" (seen once, in a bench run) or reads a wrong value. The per-step hot paths (optimizer,
+/// momentum update, residual adds, batch-norm counter) pass held Scalars instead.
+/// </summary>
+public sealed class HeldScalar
+{
+    /// <summary>The integer 1 (alpha of a plain add, the batch counter's increment), alive for the whole process.</summary>
+    public static readonly Scalar One = 1.ToScalar();
+
+    double value = double.NaN;
+    Scalar? scalar;
+
+    /// <summary>The held Scalar for <paramref name="v"/>, made anew only when the value changes.</summary>
+    public Scalar Of(double v)
+    {
+        if (scalar is null || v != value)
+        {
+            scalar?.Dispose();
+            scalar = v.ToScalar();
+            value = v;
+        }
+        return scalar;
+    }
+}
