@@ -36,8 +36,10 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         [CommandOption("--trials <N>")] public int Trials { get; init; } = 3;
         [CommandOption("--kshot-epochs <N>")] [Description("Run the paper's K-shot finetune (new FC + whole network) for N epochs; default: linear probe only.")]
         public int? KShotEpochs { get; init; }
-        [CommandOption("--freeze-bn")] [Description("Finetuning arms keep the backbone's batch-norm statistics (scale and shift still learn).")]
+        [CommandOption("--freeze-bn")] [Description("Finetuning arms keep the backbone's batch-norm statistics (scale and shift still learn); the default.")]
         public bool FreezeBn { get; init; }
+        [CommandOption("--train-bn")] [Description("Finetuning arms use train-mode (split) batch norm, as in MoCo and the paper.")]
+        public bool TrainBn { get; init; }
         [CommandOption("--tsne-points <N>")] public int TSnePoints { get; init; } = 1000;
     }
 
@@ -58,7 +60,7 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
             Name = s.Name, OutputRoot = s.Output, Backbone = s.Backbone, Train = s.Train, Test = s.Test, Source = s.Source,
             ReplayFraction = s.ReplayFraction, ReplayCount = s.ReplayCount, Mixing = mixing,
             Arms = s.Arms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Epochs = s.Epochs, ImageSize = s.ImageSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = s.FreezeBn,
+            Epochs = s.Epochs, ImageSize = s.ImageSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Resolve(s.FreezeBn, s.TrainBn),
             Eval = new EvalOptions
             {
                 ProbeShots = shots, ProbeTrials = s.Trials, TSnePoints = s.TSnePoints, LinearProbe = false, Seed = s.Seed,

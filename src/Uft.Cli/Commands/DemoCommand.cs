@@ -24,6 +24,8 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
         [CommandOption("--image-size <PX>")] [Description("Training and evaluation resolution (default 112).")]
         public int ImageSize { get; init; } = 112;
         [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 32;
+        [CommandOption("--train-bn")] [Description("Finetuning arms use train-mode batch norm, as in MoCo and the paper, instead of keeping the backbone's statistics.")]
+        public bool TrainBn { get; init; }
         [CommandOption("--fresh")] [Description("Start again instead of reusing finished arms in the demo folder.")]
         public bool Fresh { get; init; }
     }
@@ -43,12 +45,14 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
             ImageSize = settings.ImageSize,
             Epochs = settings.Epochs,
             BatchSize = settings.BatchSize,
+            FreezeBn = settings.TrainBn ? false : null,
             OutputRoot = settings.Output,
             Eval = new EvalOptions { ProbeShots = [1, 2, 4, 8], ProbeTrials = 3, TSnePoints = 300, ClusteringRestarts = 10, LinearProbe = false },
         };
         if (settings.Fresh && Directory.Exists(config.Folder)) Directory.Delete(config.Folder, recursive: true);
         AnsiConsole.MarkupLine($"[bold]UFT demo[/]: {Markup.Escape(config.Backbone)} on {Markup.Escape(config.Train)} (unlabeled for finetuning), replaying {Markup.Escape(config.Source!)}");
         AnsiConsole.MarkupLine($"arms: as shipped, naive finetuning, UFT (replay + CutMix) · {config.ImageSize} px · {config.Epochs} epochs · batch {config.BatchSize} · " +
+                               (config.FreezeBn == false ? "train-mode batch norm · " : "pretrained batch-norm statistics kept · ") +
                                "evaluation: top-5 retrieval, K-means BCubed precision, kNN, K-shot linear probe (K = 1, 2, 4, 8; 3 trials)");
         var clock = Stopwatch.StartNew();
         using var interrupt = new Interrupt(cancellationToken);

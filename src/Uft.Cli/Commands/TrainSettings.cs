@@ -51,8 +51,10 @@ class TrainSettings : CommandSettings
     public bool SkipNonFinite { get; init; }
     [CommandOption("--recalibrate-bn")] [Description("At the end, re-estimate BatchNorm statistics on clean target images (AdaBN) instead of keeping the training-time averages.")]
     public bool RecalibrateBn { get; init; }
-    [CommandOption("--freeze-bn")] [Description("Keep the pretrained backbone's batch-norm statistics while finetuning (scale and shift still learn) instead of train-mode split batch norm.")]
+    [CommandOption("--freeze-bn")] [Description("Keep the pretrained backbone's batch-norm statistics while finetuning (scale and shift still learn); the default for pretrained weights.")]
     public bool FreezeBn { get; init; }
+    [CommandOption("--train-bn")] [Description("Train-mode (split) batch norm while finetuning, as in MoCo and the paper, instead of keeping the pretrained statistics.")]
+    public bool TrainBn { get; init; }
     [CommandOption("--device <DEV>")] [Description("cpu, cuda or auto.")]
     public string? Device { get; init; }
 
@@ -88,7 +90,7 @@ class TrainSettings : CommandSettings
             OnNonFinite = SkipNonFinite ? NonFinitePolicy.Skip : c.OnNonFinite,
             Device = Device ?? c.Device,
             RecalibrateBn = RecalibrateBn || c.RecalibrateBn,
-            FreezeBn = FreezeBn || c.FreezeBn,
+            FreezeBn = BnMode.Resolve(FreezeBn, TrainBn) ?? c.FreezeBn,
         };
     }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Uft.Data;
 using Uft.Data.Augmentations;
 using Uft.Evaluation;
@@ -40,8 +42,9 @@ public sealed record ComparisonConfig
     public Mixing Mixing { get; init; } = Mixing.CutMix;
     public int Seed { get; init; }
     public int Workers { get; init; }
-    /// <summary>Finetuning arms keep the backbone's batch-norm statistics (<see cref="TrainConfig.FreezeBn"/>); scratch does not.</summary>
-    public bool FreezeBn { get; init; }
+    /// <summary>Finetuning arms keep the backbone's batch-norm statistics (<see cref="TrainConfig.FreezeBn"/>; null: the
+    /// default, on for pretrained weights); scratch never does.</summary>
+    public bool? FreezeBn { get; init; }
     public EvalOptions Eval { get; init; } = new();
     /// <summary>Keep training checkpoints of finished arms (about 3x the model size each); off keeps only backbone.safetensors.</summary>
     public bool KeepCheckpoints { get; init; }
@@ -70,7 +73,7 @@ public sealed record ComparisonConfig
         ReplayCount = ReplayCount, Epochs = Epochs, BatchSize = BatchSize, ImageSize = ImageSize, Lr = Lr, Seed = Seed,
         Workers = Workers, Mixing = Mixing, CheckpointEvery = Math.Max(1, Epochs), MonitorTrain = Train, MonitorTest = Test,
         MonitorEvery = Math.Max(1, Epochs / 4),
-    } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone, FreezeBn = FreezeBn && arm != "scratch" }, arm);
+    } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone, FreezeBn = arm == "scratch" ? null : FreezeBn }, arm);
 }
 
 /// <summary>One arm's outcome.</summary>
@@ -83,14 +86,54 @@ public sealed record ComparisonProgress(string Arm, string Stage, int Done, int 
 /// is evaluated, and one report.html compares them.</summary>
 public static class Comparison
 {
+    /// <summary>The name of the file in a comparison folder that records the settings its arms were made with.</summary>
+    public const string SettingsFile = "comparison.json";
+
+    /// <summary>
+    /// Finished arms are reused by folder, so a folder must only ever hold one configuration: the first run writes
+    /// its settings (all but the arm list, the folder and what does not change results), and a later run with other
+    /// settings stops with the keys that differ instead of mixing arms trained differently.
+    /// </summary>
+    public static void CheckSettings(ComparisonConfig config)
+    {
+        var settings = JsonSerializer.SerializeToNode(config with
+        {
+            Arms = [], Name = "", OutputRoot = "", Workers = 0, KeepCheckpoints = false,
+            Train = Path.GetFullPath(config.Train), Test = Path.GetFullPath(config.Test),
+            Source = config.Source is null ? null : Path.GetFullPath(config.Source),
+        })!.AsObject();
+        string file = Path.Combine(config.Folder, SettingsFile);
+        if (File.Exists(file))
+        {
+            JsonObject saved;
+            try { saved = JsonNode.Parse(File.ReadAllText(file))!.AsObject(); }
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            {
+                throw new UftException($"{file}: unreadable ({e.Message}); delete it or the folder {config.Folder}");
+            }
+            var differ = settings.Select(kv => kv.Key).Union(saved.Select(kv => kv.Key))
+                .Where(k => !JsonNode.DeepEquals(settings[k], saved[k]))
+                .Select(k => $"{k} {saved[k]?.ToJsonString() ?? "unset"} -> {settings[k]?.ToJsonString() ?? "unset"}").ToList();
+            if (differ.Count > 0)
+                throw UftException.Usage($"{config.Folder} holds arms made with other settings ({string.Join(", ", differ)}); " +
+                    "start over with --fresh (uft demo), delete the folder, or choose another --name / --output");
+            return;
+        }
+        if (Directory.Exists(config.Folder) && Directory.EnumerateDirectories(config.Folder).Any())
+            throw UftException.Usage($"{config.Folder} holds arms from an earlier version of uft that recorded no settings; " +
+                "start over with --fresh (uft demo), delete the folder, or choose another --name / --output");
+        Directory.CreateDirectory(config.Folder);
+        AtomicFile.WriteAllText(file, settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
     public static IReadOnlyList<ArmResult> Run(ComparisonConfig config, IProgress<ComparisonProgress>? progress = null,
         Action<string>? notice = null, CancellationToken ct = default)
     {
         config.Validate();
         notice ??= _ => { };
+        CheckSettings(config);
         var train = ImageFolder.Labeled(config.Train, ct: ct);
         var test = ImageFolder.Labeled(config.Test, ct: ct);
-        Directory.CreateDirectory(config.Folder);
         var results = new List<ArmResult>();
         foreach (var arm in config.Arms)
         {

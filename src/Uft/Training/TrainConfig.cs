@@ -63,8 +63,14 @@ public sealed record TrainConfig
     public bool RecalibrateBn { get; init; }
 
     /// <summary>Batch norm keeps the pretrained backbone's statistics during finetuning (see <see cref="FrozenBatchNorm"/>)
-    /// instead of MoCo's train-mode (split) batch norm. Not for training from random weights.</summary>
-    public bool FreezeBn { get; init; }
+    /// instead of MoCo's train-mode (split) batch norm. Null (the default): on when finetuning pretrained weights, off
+    /// from random weights; false is the paper's train-mode batch norm (<c>--train-bn</c>). On by default because at
+    /// CPU budgets it is what made finetuning help on all three data sets measured (docs/results.md).</summary>
+    public bool? FreezeBn { get; init; }
+
+    /// <summary>Whether this run keeps the batch-norm statistics: <see cref="FreezeBn"/>, or by default when the weights are pretrained.</summary>
+    [JsonIgnore]
+    public bool FreezesBn => FreezeBn ?? !RandomInit;
 
     public int Seed { get; init; } = 0;
     public int Workers { get; init; } = 0;
@@ -122,7 +128,7 @@ public sealed record TrainConfig
         Require(Mixing != Mixing.None || PlainLoss, "--no-plain-loss: needs a mixing (--mixing cutmix or mixup), else there is no loss left");
         Require(Dim > 0, $"--dim {Dim}: must be positive");
         Require(QueueSize > 0, $"--queue-size {QueueSize}: must be positive");
-        Require(!(FreezeBn && RandomInit), "--freeze-bn: keeps pretrained batch-norm statistics, but this run starts from random weights; drop --freeze-bn");
+        Require(!(FreezeBn == true && RandomInit), "--freeze-bn: keeps pretrained batch-norm statistics, but this run starts from random weights; drop --freeze-bn");
         Require(KeyMomentum is >= 0 and < 1, $"--key-momentum {KeyMomentum}: must be in [0, 1), e.g. 0.999");
         Require(Temperature > 0, $"--temperature {Temperature}: must be positive, e.g. 0.2");
         Require(BnSplits >= 1, $"--bn-splits {BnSplits}: must be at least 1 (1 = plain batch norm)");

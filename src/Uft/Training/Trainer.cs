@@ -99,7 +99,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         {
             optimizer.LearningRate = schedule.At(epoch);
             moco.train();
-            if (config.FreezeBn) FrozenBatchNorm.Apply(moco);
+            if (config.FreezesBn) FrozenBatchNorm.Apply(moco);
             // An epoch stopped part-way continues its sums, so its mean loss is the uninterrupted one.
             var sums = partial ?? new PartialEpoch(0, 0, 0, 0, 0, 0, 0);
             partial = null;

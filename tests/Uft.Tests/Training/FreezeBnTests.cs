@@ -48,4 +48,17 @@ public sealed class FreezeBnTests
         var e = Assert.Throws<UftException>(() => config.Validate());
         Assert.Contains("--freeze-bn", e.Message);
     }
+
+    [Fact]
+    public void StatisticsAreKeptByDefaultForPretrainedWeightsOnlyAndTrainBnTurnsThatOff()
+    {
+        Assert.True(TrainConfig.ApplyPreset(new TrainConfig { Target = Target }, "uft").FreezesBn);
+        Assert.True(TrainConfig.ApplyPreset(new TrainConfig { Target = Target }, "naive").FreezesBn);
+        Assert.False(TrainConfig.ApplyPreset(new TrainConfig { Target = Target }, "scratch").FreezesBn);
+        Assert.False(TrainConfig.ApplyPreset(new TrainConfig { Target = Target, FreezeBn = false }, "uft").FreezesBn);
+        // A comparison's scratch arm never freezes, whatever the comparison asks.
+        var cmp = new Uft.Experiments.ComparisonConfig { Train = "t", Test = "v", FreezeBn = true };
+        Assert.False(cmp.TrainFor("scratch").FreezesBn);
+        Assert.True(cmp.TrainFor("naive").FreezesBn);
+    }
 }
