@@ -24,6 +24,9 @@ static partial class CliErrors
                 Uft.UftException u => (u.Message, u.IsUsage ? 2 : 1),
                 CommandParseException or CommandRuntimeException => (ParserMessage(e.Message, args), 2),
                 OperationCanceledException => ("cancelled", 130),
+                // libtorch's own message, without its C++ frames; the run's checkpoints make a rerun cheap.
+                System.Runtime.InteropServices.ExternalException x => ($"libtorch: {x.Message.Split("Exception raised from")[0].Trim()}; " +
+                    "finished work is kept: run the command again (uft finetune / pretrain: with --resume); --verbose shows the trace", 1),
                 _ => ($"{e.GetType().Name}: {e.Message}", 1),
             };
             // Plain stderr, not Spectre's console: a message is never wrapped at the terminal width, so it stays one line.

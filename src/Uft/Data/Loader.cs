@@ -18,6 +18,10 @@ public sealed class Loader
     readonly ConcurrentQueue<SkippedFile> _skipped = new();
     readonly ConcurrentDictionary<int, byte> _bad = new();
     readonly ConcurrentDictionary<int, RgbImage> _cache = new();
+    // Full batches' float buffers, reused: a new 3-20 MB buffer per view and batch kept the garbage collector busy
+    // (a gen-2 collection every second batch at 112 px), and collections are what expose TorchSharp's temporaries
+    // (see HeldScalar).
+    readonly ConcurrentDictionary<int, ConcurrentBag<float[]>> _buffers = new();
     long _cachedBytes;
 
     public LoaderOptions Options { get; }
@@ -88,6 +92,7 @@ public sealed class Loader
                 var filled = task.GetAwaiter().GetResult();
                 done[b] = null;
                 var batch = filled.ToBatch(_views);
+                foreach (var buffer in filled.Buffers) Return(buffer);
                 slots.Release();
                 yield return batch;
             }
@@ -109,16 +114,29 @@ public sealed class Loader
             int n = Indices.Length;
             var tensors = new Tensor[views.Length];
             for (int v = 0; v < views.Length; v++)
-                tensors[v] = tensor(Buffers[v], [n, 3, views[v].Size, views[v].Size]);
+            {
+                // Copied straight into native memory: tensor(float[]) makes a managed copy of the array first.
+                tensors[v] = empty([n, 3, views[v].Size, views[v].Size]);
+                tensors[v].data<float>().CopyFrom(Buffers[v]);
+            }
             return new Batch(tensors, Labels, Sources, Indices);
         }
+    }
+
+    // Every element of a buffer is written by Fill, so a reused one needs no clearing.
+    float[] Rent(int length) => _buffers.TryGetValue(length, out var bag) && bag.TryTake(out var buffer) ? buffer : new float[length];
+
+    void Return(float[] buffer)
+    {
+        var bag = _buffers.GetOrAdd(buffer.Length, _ => []);
+        if (bag.Count < 2 * Options.EffectivePrefetch) bag.Add(buffer);
     }
 
     Filled Fill(int[] order, int epoch, int b, CancellationToken ct)
     {
         int start = b * Options.BatchSize;
         int n = Math.Min(Options.BatchSize, order.Length - start);
-        var buffers = _views.Select(v => new float[n * 3 * v.Size * v.Size]).ToArray();
+        var buffers = _views.Select(v => Rent(n * 3 * v.Size * v.Size)).ToArray();
         var labels = new int[n];
         var sources = new int[n];
         var indices = new int[n];

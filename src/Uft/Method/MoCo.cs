@@ -105,7 +105,7 @@ public sealed class MoCo : Module
             var qMix = functional.normalize(encoder_q.call(mixed.Images), p: 2, dim: 1);
             var kPartner = k.index_select(0, tensor(mixed.Partner, device: k.device));
             var mixTerm = MixedQueryLoss.Loss(qMix, k, kPartner, negatives, T, mixed.Lambda);
-            loss = mix.KeepPlainLoss ? plain + mixTerm : mixTerm;
+            loss = mix.KeepPlainLoss ? plain.add(mixTerm, HeldScalar.One) : mixTerm;
             mixLoss = mixTerm.@float().item<float>();
             lambda = mixed.Lambda;
         }

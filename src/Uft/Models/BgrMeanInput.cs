@@ -43,6 +43,6 @@ public sealed class BgrMeanInput : Module<Tensor, Tensor>
         var mean = Mean;
         if (mean.shape[2] != 1 && (mean.shape[2] != x.shape[2] || mean.shape[3] != x.shape[3]))
             mean = functional.interpolate(mean, [x.shape[2], x.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
-        return bgr.mul(s).add_(b).sub_(mean.to(x.dtype)).MoveToOuterDisposeScope();
+        return bgr.mul(s).add_(b, HeldScalar.One).sub_(mean.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }

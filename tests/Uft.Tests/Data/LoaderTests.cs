@@ -168,6 +168,36 @@ public class LoaderTests
         Assert.True(late - early < 5_000_000, $"managed memory grew by {(late - early) / 1e6:F1} MB over the epoch");
     }
 
+    [Fact]
+    public void BatchBuffersAreReusedAndAReusedBufferGivesTheSamePixels()
+    {
+        IViewTransform moco = new MoCoV2Augmentation(16, InputNorm.ImageNet);
+        static float[][] Epoch(Loader loader, int epoch) => loader.Epoch(epoch).SelectMany(b =>
+        {
+            using (b) return new[] { b.Views[0].data<float>().ToArray(), b.Views[1].data<float>().ToArray() };
+        }).ToArray();
+        var options = new LoaderOptions(BatchSize: 6, Seed: 3, Workers: 2, Prefetch: 2);
+        var warm = new Loader(Items, [moco, moco], options);
+        Epoch(warm, 0);
+        var reused = Epoch(warm, 1);
+        var fresh = Epoch(new Loader(Items, [moco, moco], options), 1);
+        for (int i = 0; i < fresh.Length; i++) Assert.Equal(fresh[i], reused[i]);
+
+        // 40 batches of 4 images: at 64 px their float buffers are 7.8 MB, at 8 px 0.1 MB, and decoding is the same,
+        // so the difference in allocated bytes is the buffers that were not reused (7.7 MB if none were).
+        var good = Items.Where((_, i) => i is not (5 or 17)).ToList();
+        var items = Enumerable.Repeat(good, 8).SelectMany(x => x).Take(160).ToList();
+        long Allocated(int px)
+        {
+            var loader = new Loader(items, [new SlowView(px, TimeSpan.Zero)], new LoaderOptions(BatchSize: 4, Workers: 2, Prefetch: 2));
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            foreach (var batch in loader.Epoch(0)) batch.Dispose();
+            return GC.GetTotalAllocatedBytes(precise: true) - before;
+        }
+        long buffers = Allocated(64) - Allocated(8);
+        Assert.True(buffers < 2_000_000, $"64 px batches allocated {buffers / 1e6:F1} MB more than 8 px ones");
+    }
+
     [SharedDataFact]
     public void LoadsRealCaltechImagesIntoTwoMoCoViews()
     {
