@@ -52,7 +52,8 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         int batch = Math.Min(config.BatchSize, items.Count);
         if (batch < config.BatchSize) setup.Add($"batch size {config.BatchSize} is more than the {items.Count} images: using {batch}");
         int splits = SplitsFor(batch, config.BnSplits);
-        if (splits != config.BnSplits) setup.Add($"batch norm: {splits} sub-batch{(splits == 1 ? "" : "es")} of {batch / splits} images (asked {config.BnSplits}; each needs {MinImagesPerSplit} or more images and the batch must divide evenly)");
+        if (config.FreezesBn) setup.Add("batch norm: the backbone's statistics are kept (--train-bn trains them, as in the paper)");
+        else if (splits != config.BnSplits) setup.Add($"batch norm: {splits} sub-batch{(splits == 1 ? "" : "es")} of {batch / splits} images (asked {config.BnSplits}; each needs {MinImagesPerSplit} or more images and the batch must divide evenly)");
         var (queueSize, queueNotice) = MoCo.QueueSize(config.QueueSize, items.Count, batch);
         if (queueNotice is not null) setup.Add(queueNotice);
 
