@@ -35,7 +35,7 @@ class TrainSettings : CommandSettings
     public double? KeyMomentum { get; init; }
     [CommandOption("--temperature <T>")] [Description("InfoNCE temperature (0.2).")]
     public double? Temperature { get; init; }
-    [CommandOption("--bn-splits <N>")] [Description("SplitBatchNorm sub-batches (8; 1 = plain BN).")]
+    [CommandOption("--bn-splits <N>")] [Description("SplitBatchNorm sub-batches when batch norm trains (from random weights, or with --train-bn): 8; 1 = plain BN.")]
     public int? BnSplits { get; init; }
     [CommandOption("--seed <N>")] public int? Seed { get; init; }
     [CommandOption("--workers <N>")] [Description("Loader threads (0 = automatic).")]
