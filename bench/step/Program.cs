@@ -100,7 +100,6 @@ double Uft(int res, bool mix, int steps, bool e2e)
     return bs * steps / watch.Elapsed.TotalSeconds;
 }
 
-
 double? Reference(string script, int res, bool mix, int steps, string? data)
 {
     if (!File.Exists(script) || !File.Exists(opts["python"])) return null;

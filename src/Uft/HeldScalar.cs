@@ -6,9 +6,10 @@ namespace Uft;
 /// A TorchSharp <see cref="Scalar"/> kept referenced while native code reads it. TorchSharp 0.107 turns every number
 /// passed to an op (<c>add_(t)</c>'s implicit alpha 1, <c>mul_(0.9)</c>) into a finalizable Scalar that nothing
 /// references once its handle is read; a garbage collection during the native call (the loader's threads allocate
-/// all the time) can free it under the op, which then fails with "For integral input tensors, argument alpha must not
-/// be a floating point number" (seen once, in a bench run) or reads a wrong value. The per-step hot paths (optimizer,
-/// momentum update, residual adds, batch-norm counter) pass held Scalars instead.
+/// all the time) can free it under the op, which then fails ("argument alpha must not be a floating point number",
+/// "Expected false to be true" from Scalar::toFloat: seen in a bench run and in a demo, docs/reliability.md) or reads a
+/// wrong value. The per-step paths (optimizer, momentum update, residual adds, batch-norm counters, the ImageNet input
+/// adapter, the mixed loss) pass held Scalars instead.
 /// </summary>
 public sealed class HeldScalar
 {

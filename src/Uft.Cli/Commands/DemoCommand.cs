@@ -45,7 +45,7 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
             ImageSize = settings.ImageSize,
             Epochs = settings.Epochs,
             BatchSize = settings.BatchSize,
-            FreezeBn = settings.TrainBn ? false : null,
+            FreezeBn = BnMode.Resolve(freeze: false, settings.TrainBn),
             OutputRoot = settings.Output,
             Eval = new EvalOptions { ProbeShots = [1, 2, 4, 8], ProbeTrials = 3, TSnePoints = 300, ClusteringRestarts = 10, LinearProbe = false },
         };
