@@ -28,6 +28,8 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         [CommandOption("--mixing <KIND>")] [Description("cutmix (default) or mixup for the mixing arms.")]
         public string Mixing { get; init; } = "cutmix";
         [CommandOption("--epochs <N>")] public int Epochs { get; init; } = 100;
+        [CommandOption("--minutes <M>")] [Description("Training budget of each finetuned arm in minutes: a warm-up chooses its epochs (default: off, --epochs decides).")]
+        public double? Minutes { get; init; }
         [CommandOption("--image-size <PX>")] public int ImageSize { get; init; } = 112;
         [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 64;
         [CommandOption("--lr <LR>")] public double? Lr { get; init; }
@@ -49,6 +51,7 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         try { shots = s.Shots.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray(); }
         catch (FormatException) { throw UftException.Usage($"--shots {s.Shots}: give numbers separated by commas, e.g. 1,2,4,8"); }
         if (s.Epochs < 1) throw UftException.Usage($"--epochs {s.Epochs}: must be at least 1");
+        if (s.Minutes is { } m && !(m > 0)) throw UftException.Usage($"--minutes {m}: must be a positive number of minutes");
         var mixing = s.Mixing.ToLowerInvariant() switch
         {
             "cutmix" => Mixing.CutMix,
@@ -60,7 +63,7 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
             Name = s.Name, OutputRoot = s.Output, Backbone = s.Backbone, Train = s.Train, Test = s.Test, Source = s.Source,
             ReplayFraction = s.ReplayFraction, ReplayCount = s.ReplayCount, Mixing = mixing,
             Arms = s.Arms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Epochs = s.Epochs, ImageSize = s.ImageSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Resolve(s.FreezeBn, s.TrainBn),
+            Epochs = s.Epochs, Minutes = s.Minutes, ImageSize = s.ImageSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Resolve(s.FreezeBn, s.TrainBn),
             Eval = new EvalOptions
             {
                 ProbeShots = shots, ProbeTrials = s.Trials, TSnePoints = s.TSnePoints, LinearProbe = false, Seed = s.Seed,

@@ -19,7 +19,7 @@ static class TrainRunner
         {
             if (started) return;
             started = true;
-            AnsiConsole.MarkupLineInterpolated($"[bold]{config.Preset}[/] · {config.Backbone} · {config.ImageSize} px · batch {config.BatchSize} · {config.Epochs} epochs · lr {config.EffectiveLr:G3} → {Path.Combine(config.OutputRoot, config.Name)}");
+            AnsiConsole.MarkupLineInterpolated($"[bold]{config.Preset}[/] · {config.Backbone} · {config.ImageSize} px · batch {config.BatchSize} · {(config.Minutes is { } m && !resume ? $"{m:G4} min" : $"{config.Epochs} epochs")} · lr {config.EffectiveLr:G3} → {Path.Combine(config.OutputRoot, config.Name)}");
         }
         void Notice(string n) { Header(); AnsiConsole.MarkupLineInterpolated($"[grey]{n}[/]"); }
         TrainResult result;
@@ -32,6 +32,7 @@ static class TrainRunner
                 var trainer = new Trainer(config, new SyncProgress<TrainProgress>(p =>
                 {
                     Header();
+                    epochs.MaxValue = p.Epochs;
                     epochs.Value = p.Epoch - 1 + (double)p.Batch / Math.Max(1, p.Batches);
                     steps.MaxValue = p.Batches;
                     steps.Value = p.Batch;

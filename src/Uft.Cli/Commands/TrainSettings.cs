@@ -20,6 +20,8 @@ class TrainSettings : CommandSettings
     [CommandOption("--backbone <NAME|FILE>")] [Description("Backbone name (uft backbones) or a weights file.")]
     public string? Backbone { get; init; }
     [CommandOption("--epochs <N>")] public int? Epochs { get; init; }
+    [CommandOption("--minutes <M>")] [Description("Training budget in minutes: a few measured warm-up steps choose --epochs so the run fits it (default: off, --epochs decides).")]
+    public double? Minutes { get; init; }
     [CommandOption("--batch-size <N>")] public int? BatchSize { get; init; }
     [CommandOption("--image-size <PX>")] public int? ImageSize { get; init; }
     [CommandOption("--lr <LR>")] [Description("Learning rate (default: base lr x batch / 256).")]
@@ -70,6 +72,7 @@ class TrainSettings : CommandSettings
             Target = Target ?? c.Target,
             Backbone = Backbone ?? c.Backbone,
             Epochs = Epochs ?? c.Epochs,
+            Minutes = Minutes ?? c.Minutes,
             BatchSize = BatchSize ?? c.BatchSize,
             ImageSize = ImageSize ?? c.ImageSize,
             Lr = Lr ?? c.Lr,

@@ -37,6 +37,8 @@ public sealed record ComparisonConfig
     public string[] Arms { get; init; } = [Experiments.Arms.None, "naive", "uft"];
     public int ImageSize { get; init; } = 112;
     public int Epochs { get; init; } = 100;
+    /// <summary>Training budget of each finetuned arm in minutes (<see cref="TrainConfig.Minutes"/>); null: <see cref="Epochs"/>.</summary>
+    public double? Minutes { get; init; }
     public int BatchSize { get; init; } = 64;
     public double? Lr { get; init; }
     public Mixing Mixing { get; init; } = Mixing.CutMix;
@@ -70,9 +72,9 @@ public sealed record ComparisonConfig
     {
         // Scratch (Unsup-T) starts from random weights, so it takes the weight-free ResNet-18 whatever the backbone.
         Name = arm, OutputRoot = Folder, Target = Train, Backbone = Backbone, Source = Source, ReplayFraction = ReplayFraction,
-        ReplayCount = ReplayCount, Epochs = Epochs, BatchSize = BatchSize, ImageSize = ImageSize, Lr = Lr, Seed = Seed,
-        Workers = Workers, Mixing = Mixing, CheckpointEvery = Math.Max(1, Epochs), MonitorTrain = Train, MonitorTest = Test,
-        MonitorEvery = Math.Max(1, Epochs / 4),
+        ReplayCount = ReplayCount, Epochs = Epochs, Minutes = Minutes, BatchSize = BatchSize, ImageSize = ImageSize, Lr = Lr, Seed = Seed,
+        // Only the last checkpoint is kept: the arm's epochs may be chosen by its budget.
+        Workers = Workers, Mixing = Mixing, CheckpointEvery = int.MaxValue, MonitorTrain = Train, MonitorTest = Test, MonitorEvery = 0,
     } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone, FreezeBn = arm == "scratch" ? null : FreezeBn }, arm);
 }
 
@@ -212,7 +214,7 @@ public static class Comparison
         sb.AppendLine();
         sb.AppendLine($"K-shot columns: {(finetuned ? "the paper's K-shot transfer (new FC + whole-network finetune)" : "linear probe on frozen features (a floor for the paper's K-shot finetune)")}, " +
                       $"mean-class accuracy, {(finetuned ? config.Eval.KShot!.Trials : config.Eval.ProbeTrials)} trials. " +
-                      $"{config.ImageSize} px, {config.Epochs} epochs, batch {config.BatchSize}, seed {config.Seed}.");
+                      $"{config.ImageSize} px, {(config.Minutes is { } m ? $"{m:G4} minutes of training an arm (epochs chosen by a warm-up: see each arm's config.json)" : $"{config.Epochs} epochs")}, batch {config.BatchSize}, seed {config.Seed}.");
         return sb.ToString();
     }
 }

@@ -45,6 +45,23 @@ public sealed class Monitor
             new MoCoV2Augmentation(config.ImageSize, norm));
     }
 
+    /// <summary>Whether the trainer measures at all: kNN folders, or a target sample for alignment and uniformity.</summary>
+    public bool IsActive => knnTrain is not null || sample.Count >= 2;
+
+    /// <summary>Seconds one <see cref="Measure"/> takes, from timing its own pipeline (decode, transform, forward) on a few
+    /// of its images and scaling by the images it passes through the backbone.</summary>
+    public double EstimateSeconds(ResNet backbone, CancellationToken ct)
+    {
+        int images = (knnTrain?.Count ?? 0) + (knnTest?.Count ?? 0) + (sample.Count >= 2 ? 3 * sample.Count : 0);
+        var probe = (knnTrain?.Items ?? sample).Take(64).ToList();
+        if (images == 0 || probe.Count == 0) return 0;
+        using var scope = NewDisposeScope();
+        Features.Extract(backbone, probe, eval, ct: ct);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Features.Extract(backbone, probe, eval, ct: ct);
+        return clock.Elapsed.TotalSeconds / probe.Count * images;
+    }
+
     /// <summary>kNN top-1 accuracy (null without monitor folders), alignment and uniformity of the backbone's features.</summary>
     public (double? Knn, double? Align, double? Uniform) Measure(ResNet backbone, int epoch, CancellationToken ct)
     {

@@ -41,6 +41,9 @@ public sealed record TrainConfig
     public bool PlainLoss { get; init; } = true;
 
     public int Epochs { get; init; } = 200;
+    /// <summary>Training budget in minutes (<c>--minutes</c>): a short measured warm-up sets <see cref="Epochs"/> so the run
+    /// fits it (see <see cref="BudgetPlan"/>); config.json then records both. Null: <see cref="Epochs"/> as given.</summary>
+    public double? Minutes { get; init; }
     public int BatchSize { get; init; } = 256;
     public int ImageSize { get; init; } = 224;
     /// <summary>Learning rate; null = <see cref="BaseLr"/> x batch / 256.</summary>
@@ -78,12 +81,24 @@ public sealed record TrainConfig
     /// <summary>Labelled folders for the kNN monitor (train = memory bank, test = queries); null = off.</summary>
     public string? MonitorTrain { get; init; }
     public string? MonitorTest { get; init; }
+    /// <summary>Monitor every N epochs (and after the last); 0 = about <see cref="AutoMonitorPoints"/> times a run.</summary>
     public int MonitorEvery { get; init; } = 1;
     public NonFinitePolicy OnNonFinite { get; init; } = NonFinitePolicy.Stop;
     public string Device { get; init; } = "cpu";
     public string OutputRoot { get; init; } = "runs";
 
     public double EffectiveLr => Lr ?? BaseLr * BatchSize / 256.0;
+
+    /// <summary>Monitor measurements in a run with <see cref="MonitorEvery"/> 0 (automatic): enough for a curve, few
+    /// enough that a short run does not spend its budget measuring.</summary>
+    public const int AutoMonitorPoints = 4;
+
+    /// <summary>The monitor interval of an <paramref name="epochs"/>-epoch run with automatic monitoring.</summary>
+    public static int MonitorEveryFor(int epochs) => Math.Max(1, epochs / AutoMonitorPoints);
+
+    /// <summary><see cref="MonitorEvery"/>, with 0 resolved for this run's epochs.</summary>
+    [JsonIgnore]
+    public int MonitorInterval => MonitorEvery == 0 ? MonitorEveryFor(Epochs) : MonitorEvery;
     public bool UsesReplay => Source is not null;
 
     static readonly string[] Presets = ["scratch", "naive", "replay-only", "mix-only", "uft", "pretrain"];
@@ -134,7 +149,8 @@ public sealed record TrainConfig
         Require(BnSplits >= 1, $"--bn-splits {BnSplits}: must be at least 1 (1 = plain batch norm)");
         Require(Workers >= 0, $"--workers {Workers}: must be 0 (automatic) or more");
         Require(CheckpointEvery >= 1, $"--checkpoint-every {CheckpointEvery}: must be at least 1");
-        Require(MonitorEvery >= 1, $"--monitor-every {MonitorEvery}: must be at least 1");
+        Require(MonitorEvery >= 0, $"--monitor-every {MonitorEvery}: must be 0 (about {AutoMonitorPoints} times a run) or more");
+        Require(Minutes is null || (Minutes > 0 && Minutes <= 60 * 24 * 30), $"--minutes {Minutes}: must be a positive number of minutes (a warm-up then chooses --epochs)");
         Require((MonitorTrain is null) == (MonitorTest is null), "--monitor-train and --monitor-test: give both or neither");
         Require(Device is "cpu" or "cuda" or "auto", $"--device {Device}: choose cpu, cuda or auto");
         Require(!string.IsNullOrWhiteSpace(Name) && Name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0, $"--name {Name}: must be a plain folder name");

@@ -26,7 +26,8 @@ public sealed record TrainResult(IReadOnlyList<EpochMetrics> Epochs, bool Comple
 /// </summary>
 public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progress = null, Action<string>? notice = null)
 {
-    readonly TrainConfig config = config.Validate();
+    // Not readonly: --minutes sets the epochs once the warm-up has measured a step.
+    TrainConfig config = config.Validate();
     readonly Action<string> notice = notice ?? (_ => { });
 
     public RunFolder Run { get; } = new(Path.Combine(config.OutputRoot, config.Name));
@@ -35,6 +36,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
     {
         // Every input is checked before the run folder is created, and the setup notices wait until then, so bad input
         // writes nothing and prints only its error.
+        var sinceStart = Stopwatch.StartNew();
         var setup = new List<string>();
         var target = ImageFolder.Unlabeled(config.Target, ct: ct);
         if (target.Skipped.Count > 0) setup.Add(target.SkippedSummary()!);
@@ -71,13 +73,20 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         }, new MoCoOptions(config.Dim, queueSize, config.KeyMomentum, config.Temperature));
         moco.to(device); // before the optimizer: moving a module replaces its parameters
         var optimizer = new MomentumSgd(moco.QueryParameters(), config.EffectiveLr, config.Momentum, config.WeightDecay);
-        var schedule = new LrSchedule(config.EffectiveLr, config.Epochs, config.WarmupEpochs);
         var mixing = config.Mixing == Mixing.None ? null
             : new MixingOptions(config.Mixing == Mixing.CutMix ? MixKind.CutMix : MixKind.MixUp, config.MixAlpha, config.PlainLoss);
         var norms = InputNorm.ImageNet;
         var views = new IViewTransform[] { new MoCoV2Augmentation(config.ImageSize, norms), new MoCoV2Augmentation(config.ImageSize, norms) };
         var loader = new Loader(items, views, new LoaderOptions(batch, Seed: config.Seed, Shuffle: true, DropLast: true, Workers: config.Workers));
         var monitor = Monitor.Create(config, norms, target.Items, ct);
+        // A resumed run keeps the epochs its budget chose (config.json).
+        if (config.Minutes is not null && !resume)
+        {
+            var plan = BudgetWarmup.Plan(config, moco, loader, monitor, mixing, device, sinceStart, ct);
+            config = config with { Epochs = plan.Epochs };
+            setup.Add(plan.Describe());
+        }
+        var schedule = new LrSchedule(config.EffectiveLr, config.Epochs, config.WarmupEpochs);
         Run.Prepare(config, resume);
         replay?.Save(Run.ReplayList);
         foreach (var n in setup) notice(n);
@@ -149,7 +158,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 if (ct.IsCancellationRequested) return Stopped(moco, optimizer, epoch, step, SoFar(), history);
             }
             var trainedSums = SoFar();
-            bool measure = (epoch + 1) % config.MonitorEvery == 0 || epoch + 1 == config.Epochs;
+            bool measure = (epoch + 1) % config.MonitorInterval == 0 || epoch + 1 == config.Epochs;
             (double?, double?, double?) measured = (null, null, null);
             try
             {

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using TorchSharp;
+using Uft.Data;
+using Uft.Method;
+using Uft.Models;
+using static TorchSharp.torch;
+
+namespace Uft.Training;
+
+/// <summary>
+/// What a short warm-up measured and the number of epochs that fits a budget in minutes (<c>--minutes</c>): the run's
+/// length is chosen once, before training, so the cosine schedule and everything else sized by the epoch count are those
+/// of an ordinary run of that many epochs.
+/// </summary>
+/// <param name="Minutes">The budget asked for.</param>
+/// <param name="Epochs">The epochs chosen.</param>
+/// <param name="SetupSeconds">Spent before training (reading folders, loading the backbone, the warm-up itself).</param>
+/// <param name="SecondsPerStep">Median measured step (loader, forward, backward, optimizer) over <paramref name="WarmupSteps"/> steps.</param>
+/// <param name="StepsPerEpoch">Batches an epoch.</param>
+/// <param name="SecondsPerEpochExtra">Per epoch besides the steps: writing the checkpoint.</param>
+/// <param name="SecondsPerMonitor">One monitor measurement (kNN, alignment, uniformity), estimated from a measured forward pass.</param>
+/// <param name="Measurements">Monitor measurements the run makes with this many epochs.</param>
+/// <param name="WarmupSteps">Steps timed.</param>
+public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds, double SecondsPerStep, int StepsPerEpoch,
+    double SecondsPerEpochExtra, double SecondsPerMonitor, int Measurements, int WarmupSteps)
+{
+    /// <summary>The run's expected length in seconds, setup included.</summary>
+    public double EstimatedSeconds => TimeBudget.Seconds(Epochs, SetupSeconds, SecondsPerStep * StepsPerEpoch + SecondsPerEpochExtra,
+        SecondsPerMonitor, Measurements);
+
+    /// <summary>True when even one epoch overruns the budget by more than the tolerance a user expects (15%).</summary>
+    public bool Overruns => EstimatedSeconds > 1.15 * Minutes * 60;
+
+    public string Describe() =>
+        $"--minutes {Minutes:G4}: {WarmupSteps} warm-up steps took {SecondsPerStep:F2} s each; {StepsPerEpoch} steps an epoch" +
+        (Measurements > 0 ? $", {Measurements} monitor measurements of ~{SecondsPerMonitor:F0} s" : "") +
+        $" -> {Epochs} epoch{(Epochs == 1 ? "" : "s")}, about {EstimatedSeconds / 60:F1} min" +
+        (Overruns ? $" (one epoch needs more than the budget; give --minutes {Math.Ceiling(EstimatedSeconds / 60)} or more, or a smaller --image-size)" : "");
+}
+
+/// <summary>The arithmetic of <see cref="BudgetPlan"/>: pure, so tests can pin it.</summary>
+public static class TimeBudget
+{
+    /// <summary>Steps timed after the first ones (oneDNN builds its kernels and the allocator grows on the first steps).</summary>
+    public const int TimedSteps = 4, DiscardedSteps = 2;
+
+    /// <summary>Monitor measurements in a run of <paramref name="epochs"/>: every <paramref name="every"/> epochs and at
+    /// the end (as the trainer measures), or <see cref="TrainConfig.AutoMonitorPoints"/> times when <paramref name="every"/> is 0.</summary>
+    public static int Measurements(int epochs, int every) =>
+        every == 0 ? Measurements(epochs, TrainConfig.MonitorEveryFor(epochs)) : (epochs + every - 1) / every;
+
+    /// <summary>Setup, then each epoch's steps and extras, then the monitor measurements.</summary>
+    public static double Seconds(int epochs, double setupSeconds, double secondsPerEpoch, double secondsPerMonitor, int measurements) =>
+        setupSeconds + epochs * secondsPerEpoch + measurements * secondsPerMonitor;
+
+    /// <summary>The most epochs (at least 1) whose <see cref="Seconds"/> fit in <paramref name="minutes"/>.</summary>
+    public static int EpochsFor(double minutes, double setupSeconds, double secondsPerEpoch, double secondsPerMonitor, int monitorEvery,
+        bool monitorOn)
+    {
+        if (!(minutes > 0)) throw UftException.Usage($"--minutes {minutes}: must be a positive number of minutes");
+        if (!(secondsPerEpoch > 0)) throw new ArgumentOutOfRangeException(nameof(secondsPerEpoch), secondsPerEpoch, "must be positive");
+        double budget = minutes * 60;
+        // Measurements come in steps (every N epochs), so the cost is not monotone in the epochs: try every count that the
+        // steps alone allow and keep the largest that fits.
+        int upper = (int)Math.Min(100_000, Math.Floor((budget - setupSeconds) / secondsPerEpoch));
+        int best = 1;
+        for (int e = 2; e <= upper; e++)
+            if (Seconds(e, setupSeconds, secondsPerEpoch, secondsPerMonitor, monitorOn ? Measurements(e, monitorEvery) : 0) <= budget)
+                best = e;
+        return best;
+    }
+}
+
+/// <summary>
+/// The warm-up behind <c>--minutes</c>: a few real training steps (loader, both views, forward, backward, optimizer) on
+/// the run's own model and data, then everything is put back as it was, so a budgeted run trains exactly like a run
+/// given the chosen epochs (a test pins this).
+/// </summary>
+public static class BudgetWarmup
+{
+    /// <summary>Assumed write speed for the per-epoch checkpoint (state, key encoder, queue, optimizer), in bytes a second.</summary>
+    const double CheckpointBytesPerSecond = 250e6;
+
+    public static BudgetPlan Plan(TrainConfig config, MoCo moco, Loader loader, Monitor monitor, MixingOptions? mixing, Device device,
+        Stopwatch sinceStart, CancellationToken ct)
+    {
+        double minutes = config.Minutes ?? throw new ArgumentException("no --minutes in the config", nameof(config));
+        var saved = Snapshot(moco);
+        long pointer = moco.QueuePointer;
+        var stepEnds = new List<double>();
+        double monitorSeconds;
+        try
+        {
+            // A throwaway optimizer: the run's own starts with empty momentum buffers, as it would without a warm-up.
+            var optimizer = new MomentumSgd(moco.QueryParameters(), config.EffectiveLr, config.Momentum, config.WeightDecay);
+            moco.train();
+            if (config.FreezesBn) FrozenBatchNorm.Apply(moco);
+            int wanted = TimeBudget.DiscardedSteps + TimeBudget.TimedSteps, step = 0;
+            var clock = Stopwatch.StartNew();
+            // A small set has fewer batches an epoch than the warm-up needs: go on into the next epoch's.
+            for (int epoch = 0; step < wanted; epoch++)
+                foreach (var b in loader.Epoch(epoch, ct).Take(wanted - step))
+                {
+                    using var batch = b;
+                    using var scope = NewDisposeScope();
+                    optimizer.ZeroGrad();
+                    using var r = moco.Step(b.Views[0].to(device), b.Views[1].to(device), RandomDraws.ForStep(config.Seed, step), mixing);
+                    r.Loss.backward();
+                    optimizer.Step();
+                    _ = r.Loss.item<float>();
+                    // From one step's end to the next: the wait for the loader counts, as it does in training.
+                    stepEnds.Add(clock.Elapsed.TotalSeconds);
+                    step++;
+                }
+            monitorSeconds = monitor.EstimateSeconds(moco.QueryBackbone, ct);
+        }
+        finally
+        {
+            Restore(moco, saved);
+            moco.QueuePointer = pointer;
+        }
+        var intervals = stepEnds.Zip(stepEnds.Skip(1), (a, b) => b - a).Skip(TimeBudget.DiscardedSteps - 1).Order().ToList();
+        double perStep = intervals[intervals.Count / 2];
+        long bytes = moco.state_dict().Values.Sum(t => t.NumberOfElements * t.ElementSize)
+                     + moco.QueryParameters().Sum(p => p.Parameter.NumberOfElements * p.Parameter.ElementSize);
+        double extra = bytes / CheckpointBytesPerSecond;
+        double setup = sinceStart.Elapsed.TotalSeconds;
+        int epochs = TimeBudget.EpochsFor(minutes, setup, perStep * loader.BatchesPerEpoch + extra, monitorSeconds, config.MonitorEvery,
+            monitor.IsActive);
+        epochs = Math.Max(epochs, config.WarmupEpochs + 1);
+        int measurements = monitor.IsActive ? TimeBudget.Measurements(epochs, config.MonitorEvery) : 0;
+        return new BudgetPlan(minutes, epochs, setup, perStep, loader.BatchesPerEpoch, extra, monitorSeconds, measurements, intervals.Count);
+    }
+
+    static Dictionary<string, Tensor> Snapshot(nn.Module module)
+    {
+        using var _ = no_grad();
+        return module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+    }
+
+    static void Restore(nn.Module module, Dictionary<string, Tensor> saved)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        foreach (var (name, tensor) in module.state_dict()) tensor.copy_(saved[name]);
+        foreach (var t in saved.Values) t.Dispose();
+    }
+}

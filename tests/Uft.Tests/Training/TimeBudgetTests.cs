@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Uft.Tests.Reliability;
+using Uft.Training;
+
+namespace Uft.Tests.Training;
+
+/// <summary>--minutes: the epochs that fit a budget (hand-computed), a budgeted run that trains exactly like a run given
+/// those epochs, and a run that ends near its budget.</summary>
+[Collection(SerialCollection.Name)]
+public sealed class TimeBudgetTests
+{
+    [Theory]
+    // 60 s, 6 s of setup, 5 s an epoch, no monitor: (60 - 6) / 5 = 10.8 -> 10.
+    [InlineData(1.0, 6, 5, 0, 1, false, 10)]
+    // A 2 s measurement after every epoch: 6 + 7 x (5 + 2) = 55 fits, 8 epochs would take 62.
+    [InlineData(1.0, 6, 5, 2, 1, true, 7)]
+    // Automatic monitoring (every max(1, E/4) epochs and at the end): 8 epochs measure 4 times, 6 + 40 + 8 = 54; 9 epochs
+    // measure 5 times (every 2), 6 + 45 + 10 = 61; 10 epochs 66.
+    [InlineData(1.0, 6, 5, 2, 0, true, 8)]
+    // Less than one epoch's worth: still one epoch (the plan then says it overruns).
+    [InlineData(0.1, 6, 5, 0, 1, false, 1)]
+    public void EpochsForFitsTheBudget(double minutes, double setup, double perEpoch, double perMonitor, int every, bool monitor, int expected) =>
+        Assert.Equal(expected, TimeBudget.EpochsFor(minutes, setup, perEpoch, perMonitor, every, monitor));
+
+    [Theory]
+    [InlineData(7, 0, 7)]   // every max(1, 7/4) = 1 epoch
+    [InlineData(9, 0, 5)]   // every 2: epochs 2, 4, 6, 8 and the last
+    [InlineData(40, 0, 4)]  // every 10
+    [InlineData(10, 3, 4)]  // 3, 6, 9 and the last
+    public void MeasurementsCountsWhatTheTrainerMeasures(int epochs, int every, int expected) =>
+        Assert.Equal(expected, TimeBudget.Measurements(epochs, every));
+
+    [Fact]
+    public void PlanSaysWhenOneEpochOverrunsTheBudget()
+    {
+        var plan = new BudgetPlan(0.1, 1, 6, 0.5, 10, 0, 0, 0, 4);
+        Assert.True(plan.Overruns);
+        Assert.Contains("give --minutes 1 or more", plan.Describe());
+        Assert.False((plan with { Minutes = 1 }).Overruns);
+    }
+
+    [Fact]
+    public void NonPositiveMinutesIsAUsageError()
+    {
+        var e = Assert.Throws<UftException>(() => TrainConfig.ApplyPreset(new TrainConfig { Target = "t", Minutes = 0 }, "naive").Validate());
+        Assert.Contains("--minutes", e.Message);
+    }
+
+    static TrainConfig Small(string name, string output, string target) => TrainConfig.ApplyPreset(new TrainConfig
+    {
+        Name = name, OutputRoot = output, Target = target, Source = Path.Combine(Paths.Demo, "source"), ReplayCount = 20,
+        ImageSize = 32, BatchSize = 16, Workers = 1, Seed = 3,
+    }, "uft");
+
+    [Fact]
+    public void BudgetedRunTrainsLikeARunGivenTheChosenEpochsAndEndsNearItsBudget()
+    {
+        string target = SmallRun.Target(96), output = Paths.TempDir();
+        const double minutes = 0.4;
+        var clock = Stopwatch.StartNew();
+        var budgeted = new Trainer(Small("budgeted", output, target) with { Minutes = minutes }).Train();
+        double seconds = clock.Elapsed.TotalSeconds;
+        var saved = TrainConfig.Load(Path.Combine(budgeted.RunFolder, "config.json"));
+        Assert.Equal(minutes, saved.Minutes);
+        Assert.Equal(budgeted.Epochs.Count, saved.Epochs);
+        // The warm-up leaves no trace: the same epochs without a budget give the same losses and weights.
+        var plain = new Trainer(Small("plain", output, target) with { Epochs = saved.Epochs }).Train();
+        SmallRun.AssertSameRun(plain.RunFolder, budgeted.RunFolder, tolerance: 1e-5);
+        // Within 15% of the budget, unless one epoch alone overran it (not at this size).
+        Assert.True(saved.Epochs > 1, $"only {saved.Epochs} epoch fitted in {minutes} min");
+        Assert.InRange(seconds, 0.85 * minutes * 60, 1.15 * minutes * 60);
+    }
+}
