@@ -11,6 +11,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("uft");
     config.SetApplicationVersion(Uft.UftInfo.Version);
+    config.ConfigureConsole(Terminal.Configure());
     config.AddCommand<InfoCommand>("info").WithDescription("Versions, threads, CPU features and CUDA availability.");
     config.AddCommand<DemoCommand>("demo").WithDescription("The ImageNet backbone as shipped vs finetuned naively vs UFT on the shipped demo data, with a report.");
     config.AddCommand<CompareCommand>("compare").WithDescription("Arms (as shipped, naive, replay-only, mix-only, uft, scratch) trained and evaluated alike; results.md in the paper's layout.")

@@ -8,10 +8,9 @@ sealed class BackbonesCommand : Command
 {
     public override int Execute(CommandContext context, CancellationToken cancellationToken)
     {
-        var table = new Table().AddColumns("name", "architecture", "features", "weights", "status");
-        foreach (var b in Backbones.All)
-            table.AddRow(b.Name, Markup.Escape(b.Architecture), b.FeatureDim.ToString(), Markup.Escape(b.Weights), Markup.Escape(b.Status));
-        AnsiConsole.Write(table);
+        var table = Terminal.PlainTable("name", "architecture", "features", "weights", "status");
+        foreach (var b in Backbones.All) table.AddPlainRow(b.Name, b.Architecture, b.FeatureDim.ToString(), b.Weights, b.Status);
+        Terminal.Write(table);
         AnsiConsole.MarkupLine("Any [bold]--backbone[/] also takes a file: a UFT backbone.safetensors, a torchvision ResNet state dict or a MoCo checkpoint (.pth).");
         return 0;
     }

@@ -14,35 +14,50 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--name <NAME>")] public string Name { get; init; } = "compare";
-        [CommandOption("--output <DIR>")] public string Output { get; init; } = "runs";
-        [CommandOption("--backbone <NAME|FILE>")] public string Backbone { get; init; } = TrainConfig.DefaultBackbone;
-        [CommandOption("--train <DIR>")] [Description("Labelled train folder: the unlabeled target set for finetuning, and the evaluations' train split.")]
+        [CommandOption("--name <NAME>")] [Description("Comparison folder name: everything goes to <output>/<name>/ (default compare).")]
+        public string Name { get; init; } = "compare";
+        [CommandOption("--output <DIR>")] [Description("Folder for comparison folders (default runs).")]
+        public string Output { get; init; } = "runs";
+        [CommandOption("--backbone <NAME|FILE>")] [Description($"Backbone every arm starts from: a name (uft backbones) or a weights file (default {TrainConfig.DefaultBackbone}).")]
+        public string Backbone { get; init; } = TrainConfig.DefaultBackbone;
+        [CommandOption("--train <DIR>")] [Description("Labelled train folder: the unlabeled target set for finetuning, and the evaluations' train split. Required.")]
         public string Train { get; init; } = "";
-        [CommandOption("--test <DIR>")] public string Test { get; init; } = "";
-        [CommandOption("--source <DIR>")] public string? Source { get; init; }
-        [CommandOption("--replay-fraction <F>")] public double ReplayFraction { get; init; } = 0.1;
-        [CommandOption("--replay-count <N>")] public int? ReplayCount { get; init; }
-        [CommandOption("--arms <LIST>")] [Description("Comma-separated: none, bn-adapt, naive, replay-only, mix-only, uft, scratch.")]
+        [CommandOption("--test <DIR>")] [Description("Labelled test folder with the same classes. Required.")]
+        public string Test { get; init; } = "";
+        [CommandOption("--source <DIR>")] [Description("Source images the replay arms (uft, replay-only) replay (default none; those arms then need it).")]
+        public string? Source { get; init; }
+        [CommandOption("--replay-fraction <F>")] [Description("Share of the source set replayed, in (0, 1]] (default 0.1).")]
+        public double ReplayFraction { get; init; } = 0.1;
+        [CommandOption("--replay-count <N>")] [Description("Number of source images replayed; overrides the fraction (default: set by the fraction).")]
+        public int? ReplayCount { get; init; }
+        [CommandOption("--arms <LIST>")] [Description("Comma-separated: none, bn-adapt, naive, replay-only, mix-only, uft, scratch (default none,naive,uft).")]
         public string Arms { get; init; } = "none,naive,uft";
-        [CommandOption("--mixing <KIND>")] [Description("cutmix (default) or mixup for the mixing arms.")]
+        [CommandOption("--mixing <KIND>")] [Description("cutmix or mixup for the mixing arms (default cutmix).")]
         public string Mixing { get; init; } = "cutmix";
-        [CommandOption("--epochs <N>")] public int Epochs { get; init; } = 100;
+        [CommandOption("--epochs <N>")] [Description("Finetuning epochs per arm (default 100).")]
+        public int Epochs { get; init; } = 100;
         [CommandOption("--minutes <M>")] [Description("Training budget of each finetuned arm in minutes: a warm-up chooses its epochs (default: off, --epochs decides).")]
         public double? Minutes { get; init; }
-        [CommandOption("--image-size <PX>")] public int ImageSize { get; init; } = 112;
-        [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 64;
-        [CommandOption("--lr <LR>")] public double? Lr { get; init; }
-        [CommandOption("--seed <N>")] public int Seed { get; init; }
-        [CommandOption("--shots <LIST>")] public string Shots { get; init; } = "1,2,4,8";
-        [CommandOption("--trials <N>")] public int Trials { get; init; } = 3;
-        [CommandOption("--kshot-epochs <N>")] [Description("Run the paper's K-shot finetune (new FC + whole network) for N epochs; default: linear probe only.")]
+        [CommandOption("--image-size <PX>")] [Description("Training and evaluation resolution in pixels (default 112).")]
+        public int ImageSize { get; init; } = 112;
+        [CommandOption("--batch-size <N>")] [Description("Finetuning batch size (default 64).")]
+        public int BatchSize { get; init; } = 64;
+        [CommandOption("--lr <LR>")] [Description("Finetuning learning rate (default: 0.015 x batch / 256; 0.03 x batch / 256 for scratch).")]
+        public double? Lr { get; init; }
+        [CommandOption("--seed <N>")] [Description("Seeds training and the evaluations' draws (default 0).")]
+        public int Seed { get; init; }
+        [CommandOption("--shots <LIST>")] [Description("K labels a class for the K-shot evaluations (default 1,2,4,8).")]
+        public string Shots { get; init; } = "1,2,4,8";
+        [CommandOption("--trials <N>")] [Description("Random draws of the K labelled images per K (default 3).")]
+        public int Trials { get; init; } = 3;
+        [CommandOption("--kshot-epochs <N>")] [Description("Run the paper's K-shot finetune (new FC + whole network) for N epochs (default: linear probe only).")]
         public int? KShotEpochs { get; init; }
         [CommandOption("--freeze-bn")] [Description("Finetuning arms keep the backbone's batch-norm statistics (scale and shift still learn); the default.")]
         public bool FreezeBn { get; init; }
-        [CommandOption("--train-bn")] [Description("Finetuning arms use train-mode (split) batch norm, as in MoCo and the paper.")]
+        [CommandOption("--train-bn")] [Description("Finetuning arms use train-mode (split) batch norm, as in MoCo and the paper (default off: statistics kept).")]
         public bool TrainBn { get; init; }
-        [CommandOption("--tsne-points <N>")] public int TSnePoints { get; init; } = 1000;
+        [CommandOption("--tsne-points <N>")] [Description("Points per t-SNE picture (default 1000).")]
+        public int TSnePoints { get; init; } = 1000;
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -73,7 +88,7 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         var clock = Stopwatch.StartNew();
         using var interrupt = new Interrupt(cancellationToken);
         var results = DemoCommand.RunWithProgress(config, interrupt.Token);
-        AnsiConsole.Write(DemoCommand.Table(results));
+        Terminal.Write(DemoCommand.Table(results));
         AnsiConsole.MarkupLine($"results: [bold]{Markup.Escape(Path.Combine(config.Folder, "results.md"))}[/]  report: [bold]{Markup.Escape(Path.Combine(config.Folder, "report.html"))}[/]  total {clock.Elapsed:h\\:mm\\:ss}");
         return 0;
     }

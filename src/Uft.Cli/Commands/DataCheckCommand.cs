@@ -14,11 +14,11 @@ sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
         public string Folder { get; init; } = "";
 
         [CommandOption("--unlabeled")]
-        [Description("Treat the folder as unlabeled: every image below it, no classes.")]
+        [Description("Treat the folder as unlabeled: every image below it, no classes (default off: class folders).")]
         public bool Unlabeled { get; init; }
 
         [CommandOption("--header-only")]
-        [Description("Check file headers only (fast) instead of decoding every image.")]
+        [Description("Check file headers only (fast) instead of decoding every image (default off: decode all).")]
         public bool HeaderOnly { get; init; }
     }
 
@@ -35,10 +35,11 @@ sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
         var report = DataReport.Create(folder);
         if (folder.IsLabeled)
         {
-            var table = new Table().Title($"{folder.Classes.Count} classes, {folder.Count} images").AddColumns("class", "images");
+            var table = Terminal.PlainTable("class", "images").Title($"{folder.Classes.Count} classes, {folder.Count} images");
             var counts = folder.ClassCounts();
-            foreach (var (name, count) in folder.Classes.Zip(counts)) table.AddRow(Markup.Escape(name), count.ToString());
-            AnsiConsole.Write(table);
+            foreach (var (name, count) in folder.Classes.Zip(counts)) table.AddPlainRow(name, count.ToString());
+            table.Columns[1].RightAligned();
+            Terminal.Write(table);
         }
         AnsiConsole.MarkupLine($"[bold]{folder.Count}[/] images" + (folder.IsLabeled ? $" in [bold]{folder.Classes.Count}[/] classes" : " (unlabeled)"));
         if (report.SizeRange is { } r)

@@ -23,10 +23,11 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
         public int Epochs { get; init; } = 12;
         [CommandOption("--image-size <PX>")] [Description("Training and evaluation resolution (default 112).")]
         public int ImageSize { get; init; } = 112;
-        [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 32;
-        [CommandOption("--train-bn")] [Description("Finetuning arms use train-mode batch norm, as in MoCo and the paper, instead of keeping the backbone's statistics.")]
+        [CommandOption("--batch-size <N>")] [Description("Finetuning batch size (default 32).")]
+        public int BatchSize { get; init; } = 32;
+        [CommandOption("--train-bn")] [Description("Finetuning arms use train-mode batch norm, as in MoCo and the paper, instead of keeping the backbone's statistics (default off).")]
         public bool TrainBn { get; init; }
-        [CommandOption("--fresh")] [Description("Start again instead of reusing finished arms in the demo folder.")]
+        [CommandOption("--fresh")] [Description("Start again instead of reusing finished arms in the demo folder (default off: reuse).")]
         public bool Fresh { get; init; }
     }
 
@@ -57,7 +58,7 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
         var clock = Stopwatch.StartNew();
         using var interrupt = new Interrupt(cancellationToken);
         var results = RunWithProgress(config, interrupt.Token);
-        AnsiConsole.Write(Table(results));
+        Terminal.Write(Table(results));
         AnsiConsole.MarkupLine($"report: [bold]{Markup.Escape(Path.Combine(config.Folder, "report.html"))}[/]   total {clock.Elapsed:m\\:ss}");
         AnsiConsole.MarkupLine("[grey]A small, CPU-sized budget: the paper trains 200 epochs at 224 px; see docs/results.md for larger runs.[/]");
         return 0;
@@ -101,16 +102,16 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
         EvalMetrics.ProbeMeanClass(1), EvalMetrics.ProbeMeanClass(2), EvalMetrics.ProbeMeanClass(4), EvalMetrics.ProbeMeanClass(8),
     ];
 
-    /// <summary>Metrics as rows, arms as columns, with the change against the backbone as shipped.</summary>
+    /// <summary>Metrics as rows (named as in the HTML report), arms as columns, with the change against the backbone as shipped.</summary>
     public static Table Table(IReadOnlyList<ArmResult> results)
     {
         var table = new Table().Title("before / after (%, mean ± std over trials)").AddColumn("metric");
-        foreach (var r in results) table.AddColumn(new TableColumn(r.Arm == Arms.None ? "as shipped" : r.Arm).RightAligned());
+        foreach (var r in results) table.AddColumn(new TableColumn(new Text(r.Arm == Arms.None ? "as shipped" : r.Arm)).RightAligned());
         var baseline = results.FirstOrDefault(r => r.Arm == Arms.None);
         foreach (var metric in Rows)
         {
             if (!results.Any(r => r.Eval.Metrics.ContainsKey(metric))) continue;
-            var cells = new List<string> { Markup.Escape(metric) };
+            var cells = new List<string> { Markup.Escape(EvalMetrics.Describe(metric)) };
             foreach (var r in results)
             {
                 if (!r.Eval.Metrics.TryGetValue(metric, out var m)) { cells.Add(""); continue; }

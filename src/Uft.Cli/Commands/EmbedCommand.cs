@@ -15,11 +15,11 @@ sealed class EmbedCommand : Command<EmbedCommand.Settings>
     {
         [CommandOption("--seed <N>")] [Description("Seeds the weights of a random-init backbone (default 0).")]
         public int Seed { get; init; }
-        [CommandOption("--backbone <NAME|FILE|RUN>")] [Description("Backbone name (uft backbones), a weights file, or a run folder (its backbone.safetensors).")]
+        [CommandOption("--backbone <NAME|FILE|RUN>")] [Description("Backbone name (uft backbones), a weights file, or a run folder (its backbone.safetensors). Required.")]
         public string? Backbone { get; init; }
-        [CommandOption("--folder <DIR>")] [Description("Images: labelled (root/<class>/<image>) or any tree of images (labels -1).")]
+        [CommandOption("--folder <DIR>")] [Description("Images: labelled (root/<class>/<image>) or any tree of images (labels -1). Required.")]
         public string? Folder { get; init; }
-        [CommandOption("--output <DIR>")] [Description("Folder for features.npy (float32, N x D), labels.npy (int64, N) and paths.txt.")]
+        [CommandOption("--output <DIR>")] [Description("Folder for features.npy (float32, N x D), labels.npy (int64, N) and paths.txt. Required.")]
         public string? Output { get; init; }
         [CommandOption("--image-size <PX>")] [Description("Input size; images are resized to size/0.875 and centre-cropped (default 224).")]
         public int ImageSize { get; init; } = 224;

@@ -16,11 +16,11 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
 
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--backbone <NAME|FILE|RUN>")] [Description("Backbone name (uft backbones), a weights file, or a run folder (its backbone.safetensors).")]
+        [CommandOption("--backbone <NAME|FILE|RUN>")] [Description("Backbone name (uft backbones), a weights file, or a run folder (its backbone.safetensors). Required.")]
         public string? Backbone { get; init; }
-        [CommandOption("--train <DIR>")] [Description("Labelled train folder (root/<class>/<image>): retrieval gallery, K-means, probe and K-shot labels.")]
+        [CommandOption("--train <DIR>")] [Description("Labelled train folder (root/<class>/<image>): retrieval gallery, K-means, probe and K-shot labels. Required.")]
         public string? Train { get; init; }
-        [CommandOption("--test <DIR>")] [Description("Labelled test folder with the same classes.")]
+        [CommandOption("--test <DIR>")] [Description("Labelled test folder with the same classes. Required.")]
         public string? Test { get; init; }
         [CommandOption("--protocols <LIST>")] [Description($"Comma-separated: retrieval, clustering, knn, probe, kshot, fixmatch, tsne, forgetting, or all (default {DefaultProtocols}).")]
         public string? Protocols { get; init; }
@@ -36,7 +36,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         public bool KShotTrainBn { get; init; }
         [CommandOption("--fixmatch-steps <N>")] [Description("FixMatch steps per trial (default 2000).")]
         public int FixMatchSteps { get; init; } = 2000;
-        [CommandOption("--source <DIR>")] [Description("Source images: labelled (root/<class>/<image>) for forgetting; any images for the source/target t-SNE.")]
+        [CommandOption("--source <DIR>")] [Description("Source images: labelled (root/<class>/<image>) for forgetting; any images for the source/target t-SNE (default none).")]
         public string? Source { get; init; }
         [CommandOption("--restarts <N>")] [Description("K-means restarts (default 10).")]
         public int Restarts { get; init; } = 10;
@@ -135,13 +135,16 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
 
     static void Summarise(EvalReport report, string output)
     {
-        var table = new Table().AddColumns("metric", "mean ± std (%)", "description");
+        // Named as in the HTML report; the eval.json key last, for scripts.
+        var table = Terminal.PlainTable("metric", "mean ± std (%)", "eval.json key");
         foreach (var (name, value) in report.Metrics.OrderBy(m => EvalMetrics.Order(m.Key)))
-            table.AddRow(name, value.ToString(), Markup.Escape(EvalMetrics.Describe(name)));
-        AnsiConsole.Write(table);
-        var times = new Table().AddColumns("step", "seconds");
-        foreach (var (step, seconds) in report.Seconds) times.AddRow(step, seconds.ToString("F1"));
-        AnsiConsole.Write(times);
+            table.AddPlainRow(EvalMetrics.Describe(name), value.ToString(), name);
+        table.Columns[1].RightAligned();
+        Terminal.Write(table);
+        var times = Terminal.PlainTable("step", "seconds");
+        foreach (var (step, seconds) in report.Seconds) times.AddPlainRow(step, seconds.ToString("F1"));
+        times.Columns[1].RightAligned();
+        Terminal.Write(times);
         string pictures = report.Pictures.Count > 0 ? $" and {report.Pictures.Count} picture(s)" : "";
         AnsiConsole.MarkupLineInterpolated($"wrote [bold]{Path.Combine(output, "eval.json")}[/]{pictures}");
     }

@@ -13,9 +13,9 @@ sealed class ExportCommand : Command<ExportCommand.Settings>
     {
         [CommandOption("--seed <N>")] [Description("Seeds the weights of a random-init backbone (default 0).")]
         public int Seed { get; init; }
-        [CommandOption("--backbone <NAME|FILE|RUN>")] [Description("Backbone name (uft backbones), a weights file, or a run folder (its backbone.safetensors).")]
+        [CommandOption("--backbone <NAME|FILE|RUN>")] [Description("Backbone name (uft backbones), a weights file, or a run folder (its backbone.safetensors). Required.")]
         public string? Backbone { get; init; }
-        [CommandOption("--output <FILE>")] [Description("file.safetensors, file.pth (torchvision state dict) or file.onnx.")]
+        [CommandOption("--output <FILE>")] [Description("file.safetensors, file.pth (torchvision state dict) or file.onnx. Required.")]
         public string? Output { get; init; }
     }
 

@@ -7,9 +7,9 @@ sealed class InfoCommand : Command
 {
     public override int Execute(CommandContext context, CancellationToken cancellationToken)
     {
-        var table = new Table().HideHeaders().AddColumns("", "");
-        foreach (var (key, value) in Uft.UftInfo.Describe()) table.AddRow(key, Markup.Escape(value));
-        AnsiConsole.Write(table);
+        var table = Terminal.PlainTable("", "").HideHeaders();
+        foreach (var (key, value) in Uft.UftInfo.Describe()) table.AddPlainRow(key, value);
+        Terminal.Write(table);
         return 0;
     }
 }

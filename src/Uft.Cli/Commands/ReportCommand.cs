@@ -14,7 +14,8 @@ sealed class ReportCommand : Command<ReportCommand.Settings>
         public string[] Folders { get; init; } = [];
         [CommandOption("--output <FILE>")] [Description("The HTML file to write (default report.html).")]
         public string Output { get; init; } = "report.html";
-        [CommandOption("--title <TEXT>")] public string? Title { get; init; }
+        [CommandOption("--title <TEXT>")] [Description("Page title (default UFT report).")]
+        public string? Title { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

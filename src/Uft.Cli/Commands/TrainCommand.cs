@@ -74,11 +74,11 @@ static class TrainRunner
 
     static void Summarise(TrainResult result)
     {
-        var table = new Table().AddColumns("epoch", "loss", "lr", "img/s", "kNN", "align", "uniform");
+        var table = Terminal.PlainTable("epoch", "loss", "lr", "img/s", "kNN", "align", "uniform");
         foreach (var m in result.Epochs.TakeLast(10))
-            table.AddRow(m.Epoch.ToString(), m.Loss.ToString("F4"), m.Lr.ToString("G3"), m.ImagesPerSecond.ToString("F0"),
+            table.AddPlainRow(m.Epoch.ToString(), m.Loss.ToString("F4"), m.Lr.ToString("G3"), m.ImagesPerSecond.ToString("F0"),
                 m.Knn?.ToString("P1") ?? "", m.Align?.ToString("F3") ?? "", m.Uniform?.ToString("F3") ?? "");
-        if (result.Epochs.Count > 0) AnsiConsole.Write(table);
+        if (result.Epochs.Count > 0) Terminal.Write(table);
         AnsiConsole.MarkupLine($"run folder: [bold]{Markup.Escape(result.RunFolder)}[/]" + (result.BackboneFile is null ? "" : $"  backbone: [bold]{Markup.Escape(result.BackboneFile)}[/]"));
     }
 }

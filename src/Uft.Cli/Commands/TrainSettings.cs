@@ -7,57 +7,65 @@ namespace Uft.Cli.Commands;
 /// <summary>Options shared by `uft finetune` and `uft pretrain`. Unset options keep the config file's or the preset's value.</summary>
 class TrainSettings : CommandSettings
 {
-    [CommandOption("-c|--config <FILE>")] [Description("JSON config file; options given here override it.")]
+    [CommandOption("-c|--config <FILE>")] [Description("JSON config file; options given here override it (default: none, the built-in defaults).")]
     public string? Config { get; init; }
-    [CommandOption("--name <NAME>")] [Description("Run name: the run is written to <output>/<name>/.")]
+    [CommandOption("--name <NAME>")] [Description("Run name: the run is written to <output>/<name>/ (default run).")]
     public string? Name { get; init; }
     [CommandOption("--output <DIR>")] [Description("Folder for run folders (default runs).")]
     public string? Output { get; init; }
-    [CommandOption("--resume")] [Description("Continue the run in <output>/<name> from its newest good checkpoint.")]
+    [CommandOption("--resume")] [Description("Continue the run in <output>/<name> from its newest good checkpoint (default off: start a new run).")]
     public bool Resume { get; init; }
-    [CommandOption("--target <DIR>")] [Description("Unlabeled target images (any tree of images).")]
+    [CommandOption("--target <DIR>")] [Description("Unlabeled target images (any tree of images). Required.")]
     public string? Target { get; init; }
-    [CommandOption("--backbone <NAME|FILE>")] [Description("Backbone name (uft backbones) or a weights file.")]
+    [CommandOption("--backbone <NAME|FILE>")] [Description($"Backbone name (uft backbones) or a weights file (default {TrainConfig.DefaultBackbone}; {TrainConfig.DefaultScratchBackbone} from random weights).")]
     public string? Backbone { get; init; }
-    [CommandOption("--epochs <N>")] public int? Epochs { get; init; }
+    [CommandOption("--epochs <N>")] [Description("Training epochs; with --resume, extends the run to N (default 200).")]
+    public int? Epochs { get; init; }
     [CommandOption("--minutes <M>")] [Description("Training budget in minutes: a few measured warm-up steps choose --epochs so the run fits it (default: off, --epochs decides).")]
     public double? Minutes { get; init; }
-    [CommandOption("--batch-size <N>")] public int? BatchSize { get; init; }
-    [CommandOption("--image-size <PX>")] public int? ImageSize { get; init; }
-    [CommandOption("--lr <LR>")] [Description("Learning rate (default: base lr x batch / 256).")]
+    [CommandOption("--batch-size <N>")] [Description("Images per step (default 256).")]
+    public int? BatchSize { get; init; }
+    [CommandOption("--image-size <PX>")] [Description("Training resolution in pixels (default 224).")]
+    public int? ImageSize { get; init; }
+    [CommandOption("--lr <LR>")] [Description("Learning rate (default: base lr x batch / 256, base lr 0.015 finetuning, 0.03 from random weights).")]
     public double? Lr { get; init; }
-    [CommandOption("--momentum <M>")] public double? Momentum { get; init; }
-    [CommandOption("--weight-decay <WD>")] public double? WeightDecay { get; init; }
-    [CommandOption("--warmup-epochs <N>")] public int? WarmupEpochs { get; init; }
-    [CommandOption("--dim <N>")] [Description("Output dimension of the MLP head (128).")]
+    [CommandOption("--momentum <M>")] [Description("SGD momentum (default 0.9).")]
+    public double? Momentum { get; init; }
+    [CommandOption("--weight-decay <WD>")] [Description("SGD weight decay (default 1e-4).")]
+    public double? WeightDecay { get; init; }
+    [CommandOption("--warmup-epochs <N>")] [Description("Epochs of linear learning-rate warm-up (default 0).")]
+    public int? WarmupEpochs { get; init; }
+    [CommandOption("--dim <N>")] [Description("Output dimension of the MLP head (default 128).")]
     public int? Dim { get; init; }
-    [CommandOption("--queue-size <K>")] [Description("Negatives queue length (65536, capped at the number of images).")]
+    [CommandOption("--queue-size <K>")] [Description("Negatives queue length (default 65536, capped at the number of images).")]
     public int? QueueSize { get; init; }
-    [CommandOption("--key-momentum <M>")] [Description("Momentum of the key encoder (0.999).")]
+    [CommandOption("--key-momentum <M>")] [Description("Momentum of the key encoder (default 0.999).")]
     public double? KeyMomentum { get; init; }
-    [CommandOption("--temperature <T>")] [Description("InfoNCE temperature (0.2).")]
+    [CommandOption("--temperature <T>")] [Description("InfoNCE temperature (default 0.2).")]
     public double? Temperature { get; init; }
-    [CommandOption("--bn-splits <N>")] [Description("SplitBatchNorm sub-batches when batch norm trains (from random weights, or with --train-bn): 8; 1 = plain BN.")]
+    [CommandOption("--bn-splits <N>")] [Description("SplitBatchNorm sub-batches when batch norm trains (from random weights, or with --train-bn); 1 = plain BN (default 8).")]
     public int? BnSplits { get; init; }
-    [CommandOption("--seed <N>")] public int? Seed { get; init; }
-    [CommandOption("--workers <N>")] [Description("Loader threads (0 = automatic).")]
+    [CommandOption("--seed <N>")] [Description("Random seed (default 0).")]
+    public int? Seed { get; init; }
+    [CommandOption("--workers <N>")] [Description("Loader threads (default 0 = automatic).")]
     public int? Workers { get; init; }
-    [CommandOption("--checkpoint-every <N>")] [Description("Keep a checkpoint every N epochs besides the last (10).")]
+    [CommandOption("--checkpoint-every <N>")] [Description("Keep a checkpoint every N epochs besides the last (default 10).")]
     public int? CheckpointEvery { get; init; }
-    [CommandOption("--monitor-train <DIR>")] [Description("Labelled folder: kNN monitor memory bank.")]
+    [CommandOption("--monitor-train <DIR>")] [Description("Labelled folder: kNN monitor memory bank (default none: no monitor).")]
     public string? MonitorTrain { get; init; }
-    [CommandOption("--monitor-test <DIR>")] [Description("Labelled folder: kNN monitor queries.")]
+    [CommandOption("--monitor-test <DIR>")] [Description("Labelled folder: kNN monitor queries (default none: no monitor).")]
     public string? MonitorTest { get; init; }
-    [CommandOption("--monitor-every <N>")] public int? MonitorEvery { get; init; }
-    [CommandOption("--skip-nonfinite")] [Description("Skip a batch whose loss or gradient is NaN/Inf instead of stopping.")]
+    [CommandOption("--monitor-every <N>")] [Description("Run the kNN monitor every N epochs (default 1).")]
+    public int? MonitorEvery { get; init; }
+    [CommandOption("--skip-nonfinite")] [Description("Skip a batch whose loss or gradient is NaN/Inf (default off: stop the run).")]
     public bool SkipNonFinite { get; init; }
-    [CommandOption("--recalibrate-bn")] [Description("At the end, re-estimate BatchNorm statistics on clean target images (AdaBN) instead of keeping the training-time averages.")]
+    [CommandOption("--recalibrate-bn")] [Description("At the end, re-estimate BatchNorm statistics on clean target images (AdaBN) instead of keeping the training-time averages (default off).")]
     public bool RecalibrateBn { get; init; }
     [CommandOption("--freeze-bn")] [Description("Keep the pretrained backbone's batch-norm statistics while finetuning (scale and shift still learn); the default for pretrained weights.")]
     public bool FreezeBn { get; init; }
-    [CommandOption("--train-bn")] [Description("Train-mode (split) batch norm while finetuning, as in MoCo and the paper, instead of keeping the pretrained statistics.")]
+    [CommandOption("--train-bn")] [Description("Train-mode (split) batch norm while finetuning, as in MoCo and the paper, instead of keeping the pretrained statistics (default: only from random weights).")]
     public bool TrainBn { get; init; }
-    [CommandOption("--device <DEV>")] [Description("cpu, cuda or auto.")]
+    [CommandOption("--device <DEV>")] [Description("cpu, cuda or auto (default cpu).")]
     public string? Device { get; init; }
 
     /// <summary>Defaults, then the config file, then the preset, then the options given here.</summary>
@@ -101,21 +109,21 @@ class TrainSettings : CommandSettings
 /// <summary>`uft finetune`: the method switches (replay, mixing) on top of the shared options.</summary>
 sealed class FinetuneSettings : TrainSettings
 {
-    [CommandOption("--preset <PRESET>")] [Description("uft (replay + CutMix, default), naive, replay-only, mix-only, scratch.")]
+    [CommandOption("--preset <PRESET>")] [Description("uft (replay + CutMix), naive, replay-only, mix-only or scratch (default uft).")]
     public string? Preset { get; init; }
-    [CommandOption("--source <DIR>")] [Description("Source images to replay (e.g. a sample of ImageNet).")]
+    [CommandOption("--source <DIR>")] [Description("Source images to replay, e.g. a sample of ImageNet (default none: no replay).")]
     public string? Source { get; init; }
-    [CommandOption("--replay-fraction <F>")] [Description("Share of the source set replayed, in (0, 1] (0.1).")]
+    [CommandOption("--replay-fraction <F>")] [Description("Share of the source set replayed, in (0, 1]] (default 0.1).")]
     public double? ReplayFraction { get; init; }
-    [CommandOption("--replay-count <N>")] [Description("Number of source images replayed (overrides the fraction).")]
+    [CommandOption("--replay-count <N>")] [Description("Number of source images replayed; overrides the fraction (default: set by the fraction).")]
     public int? ReplayCount { get; init; }
-    [CommandOption("--source-ratio <R>")] [Description("Per-batch share of source images instead of a fixed mixed epoch.")]
+    [CommandOption("--source-ratio <R>")] [Description("Per-batch share of source images instead of one fixed mixed epoch (default off).")]
     public double? SourceRatio { get; init; }
-    [CommandOption("--mixing <KIND>")] [Description("cutmix (default), mixup or none.")]
+    [CommandOption("--mixing <KIND>")] [Description("cutmix, mixup or none (default cutmix).")]
     public string? Mixing { get; init; }
-    [CommandOption("--mix-alpha <A>")] [Description("Beta(α, α) for the mixing ratio λ (1).")]
+    [CommandOption("--mix-alpha <A>")] [Description("Beta(α, α) for the mixing ratio λ (default 1).")]
     public double? MixAlpha { get; init; }
-    [CommandOption("--no-plain-loss")] [Description("Drop the plain MoCo term; keep only the mixed-query loss.")]
+    [CommandOption("--no-plain-loss")] [Description("Drop the plain MoCo term; keep only the mixed-query loss (default off: both terms).")]
     public bool NoPlainLoss { get; init; }
 
     public TrainConfig ResolveFinetune()
