@@ -33,6 +33,12 @@ class TrainSettings : CommandSettings
     public int? QueueSize { get; init; }
     [CommandOption("--key-momentum <M>")] [Description("Momentum of the key encoder (0.999).")]
     public double? KeyMomentum { get; init; }
+    [CommandOption("--key-momentum-horizon <F>")] [Description("Key-encoder EMA horizon as a fraction of the run's steps: m = 1 - 1/(F x steps), in place of --key-momentum (default off).")]
+    public double? KeyMomentumHorizon { get; init; }
+    [CommandOption("--keep-same-image-negatives")] [Description("Keep a query's own older keys among its negatives (off: they are masked out, as MoCo's loss defines).")]
+    public bool KeepSameImageNegatives { get; init; }
+    [CommandOption("--scale-blur")] [Description("Scale the blur sigma range [[0.1, 2]] px by image size / 224 (default off: the same sigma at every size).")]
+    public bool ScaleBlur { get; init; }
     [CommandOption("--temperature <T>")] [Description("InfoNCE temperature (0.2).")]
     public double? Temperature { get; init; }
     [CommandOption("--bn-splits <N>")] [Description("SplitBatchNorm sub-batches when batch norm trains (from random weights, or with --train-bn): 8; 1 = plain BN.")]
@@ -79,6 +85,9 @@ class TrainSettings : CommandSettings
             Dim = Dim ?? c.Dim,
             QueueSize = QueueSize ?? c.QueueSize,
             KeyMomentum = KeyMomentum ?? c.KeyMomentum,
+            KeyMomentumHorizon = KeyMomentumHorizon ?? c.KeyMomentumHorizon,
+            MaskSameImage = !KeepSameImageNegatives && c.MaskSameImage,
+            ScaleBlur = ScaleBlur || c.ScaleBlur,
             Temperature = Temperature ?? c.Temperature,
             BnSplits = BnSplits ?? c.BnSplits,
             Seed = Seed ?? c.Seed,
@@ -106,8 +115,6 @@ sealed class FinetuneSettings : TrainSettings
     public double? ReplayFraction { get; init; }
     [CommandOption("--replay-count <N>")] [Description("Number of source images replayed (overrides the fraction).")]
     public int? ReplayCount { get; init; }
-    [CommandOption("--source-ratio <R>")] [Description("Per-batch share of source images instead of a fixed mixed epoch.")]
-    public double? SourceRatio { get; init; }
     [CommandOption("--mixing <KIND>")] [Description("cutmix (default), mixup or none.")]
     public string? Mixing { get; init; }
     [CommandOption("--mix-alpha <A>")] [Description("Beta(α, α) for the mixing ratio λ (1).")]
@@ -134,7 +141,6 @@ sealed class FinetuneSettings : TrainSettings
                 : Source ?? c.Source,
             ReplayFraction = ReplayFraction ?? c.ReplayFraction,
             ReplayCount = ReplayCount ?? c.ReplayCount,
-            SourceRatio = SourceRatio ?? c.SourceRatio,
             Mixing = mixing,
             MixAlpha = MixAlpha ?? c.MixAlpha,
             PlainLoss = !NoPlainLoss && c.PlainLoss,
