@@ -33,12 +33,6 @@ class TrainSettings : CommandSettings
     public int? QueueSize { get; init; }
     [CommandOption("--key-momentum <M>")] [Description("Momentum of the key encoder (0.999).")]
     public double? KeyMomentum { get; init; }
-    [CommandOption("--key-momentum-horizon <F>")] [Description("Key-encoder EMA horizon as a fraction of the run's steps: m = 1 - 1/(F x steps), in place of --key-momentum (default off).")]
-    public double? KeyMomentumHorizon { get; init; }
-    [CommandOption("--keep-same-image-negatives")] [Description("Keep a query's own older keys among its negatives (off: they are masked out, as MoCo's loss defines).")]
-    public bool KeepSameImageNegatives { get; init; }
-    [CommandOption("--scale-blur")] [Description("Scale the blur sigma range [[0.1, 2]] px by image size / 224 (default off: the same sigma at every size).")]
-    public bool ScaleBlur { get; init; }
     [CommandOption("--temperature <T>")] [Description("InfoNCE temperature (0.2).")]
     public double? Temperature { get; init; }
     [CommandOption("--bn-splits <N>")] [Description("SplitBatchNorm sub-batches when batch norm trains (from random weights, or with --train-bn): 8; 1 = plain BN.")]
@@ -63,6 +57,12 @@ class TrainSettings : CommandSettings
     public bool TrainBn { get; init; }
     [CommandOption("--device <DEV>")] [Description("cpu, cuda or auto.")]
     public string? Device { get; init; }
+    [CommandOption("--key-momentum-horizon <F>")] [Description("Key-encoder EMA horizon as a fraction of the run's steps: m = 1 - 1/(F x steps), in place of --key-momentum (default off).")]
+    public double? KeyMomentumHorizon { get; init; }
+    [CommandOption("--keep-same-image-negatives")] [Description("Keep a query's own older keys among its negatives as before they were masked (default off: masked out, as MoCo's loss defines).")]
+    public bool KeepSameImageNegatives { get; init; }
+    [CommandOption("--scale-blur")] [Description("Scale the blur sigma range [[0.1, 2]] px by image size / 224 (default off: the same sigma at every size).")]
+    public bool ScaleBlur { get; init; }
 
     /// <summary>Defaults, then the config file, then the preset, then the options given here.</summary>
     public TrainConfig Resolve(string? preset)
