@@ -19,7 +19,7 @@ static class TrainRunner
         {
             if (started) return;
             started = true;
-            AnsiConsole.MarkupLineInterpolated($"[bold]{config.Preset}[/] · {config.Backbone} · {config.ImageSize} px · batch {config.BatchSize} · {(config.Minutes is { } m && !resume ? $"{m:G4} min" : $"{config.Epochs} epochs")} · lr {config.EffectiveLr:G3} → {Path.Combine(config.OutputRoot, config.Name)}");
+            AnsiConsole.MarkupLineInterpolated($"[bold]{config.Preset}[/] · {config.Backbone} · {config.ImageSize} px · batch {config.BatchSize} · {(config.Minutes is { } m && !resume ? $"{m:G4} min" : $"{config.Epochs} epochs")} · lr {config.LrFor(config.BatchSize):G3} → {Path.Combine(config.OutputRoot, config.Name)}");
         }
         void Notice(string n) { Header(); AnsiConsole.MarkupLineInterpolated($"[grey]{n}[/]"); }
         TrainResult result;

@@ -67,6 +67,12 @@ class TrainSettings : CommandSettings
     public bool TrainBn { get; init; }
     [CommandOption("--device <DEV>")] [Description("cpu, cuda or auto (default cpu).")]
     public string? Device { get; init; }
+    [CommandOption("--key-momentum-horizon <F>")] [Description("Key-encoder EMA horizon as a fraction of the run's steps: m = 1 - 1/(F x steps), in place of --key-momentum (default off).")]
+    public double? KeyMomentumHorizon { get; init; }
+    [CommandOption("--keep-same-image-negatives")] [Description("Keep a query's own older keys among its negatives as before they were masked (default off: masked out, as MoCo's loss defines).")]
+    public bool KeepSameImageNegatives { get; init; }
+    [CommandOption("--scale-blur")] [Description("Scale the blur sigma range [[0.1, 2]] px by image size / 224 (default off: the same sigma at every size).")]
+    public bool ScaleBlur { get; init; }
 
     /// <summary>Defaults, then the config file, then the preset, then the options given here.</summary>
     public TrainConfig Resolve(string? preset)
@@ -90,6 +96,9 @@ class TrainSettings : CommandSettings
             Dim = Dim ?? c.Dim,
             QueueSize = QueueSize ?? c.QueueSize,
             KeyMomentum = KeyMomentum ?? c.KeyMomentum,
+            KeyMomentumHorizon = KeyMomentumHorizon ?? c.KeyMomentumHorizon,
+            MaskSameImage = !KeepSameImageNegatives && c.MaskSameImage,
+            ScaleBlur = ScaleBlur || c.ScaleBlur,
             Temperature = Temperature ?? c.Temperature,
             BnSplits = BnSplits ?? c.BnSplits,
             Seed = Seed ?? c.Seed,
@@ -117,8 +126,6 @@ sealed class FinetuneSettings : TrainSettings
     public double? ReplayFraction { get; init; }
     [CommandOption("--replay-count <N>")] [Description("Number of source images replayed; overrides the fraction (default: set by the fraction).")]
     public int? ReplayCount { get; init; }
-    [CommandOption("--source-ratio <R>")] [Description("Per-batch share of source images instead of one fixed mixed epoch (default off).")]
-    public double? SourceRatio { get; init; }
     [CommandOption("--mixing <KIND>")] [Description("cutmix, mixup or none (default cutmix).")]
     public string? Mixing { get; init; }
     [CommandOption("--mix-alpha <A>")] [Description("Beta(α, α) for the mixing ratio λ (default 1).")]
@@ -145,7 +152,6 @@ sealed class FinetuneSettings : TrainSettings
                 : Source ?? c.Source,
             ReplayFraction = ReplayFraction ?? c.ReplayFraction,
             ReplayCount = ReplayCount ?? c.ReplayCount,
-            SourceRatio = SourceRatio ?? c.SourceRatio,
             Mixing = mixing,
             MixAlpha = MixAlpha ?? c.MixAlpha,
             PlainLoss = !NoPlainLoss && c.PlainLoss,

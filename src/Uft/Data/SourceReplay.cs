@@ -59,45 +59,4 @@ public sealed class SourceReplay
         if (items.Count == 0) throw UftException.Usage($"{path}: replay list is empty");
         return new SourceReplay(items);
     }
-
-    /// <summary>
-    /// An epoch order in which every batch of <paramref name="batchSize"/> holds round(ratio·batch) source items and
-    /// the rest target items: the per-batch alternative to simply concatenating the replay subset to the target set.
-    /// The epoch covers each target item once (a short last batch of targets is dropped); source items are drawn
-    /// in shuffled order, reshuffled when used up. Batches are consecutive runs of the returned list.
-    /// </summary>
-    public static List<ImageItem> EpochOrder(IReadOnlyList<ImageItem> target, IReadOnlyList<ImageItem> source, int batchSize, double sourceRatio, Random rng)
-    {
-        if (batchSize < 2) throw UftException.Usage($"--batch-size: {batchSize} must be at least 2 to mix target and source images");
-        if (!(sourceRatio > 0 && sourceRatio < 1)) throw UftException.Usage($"--source-ratio: {sourceRatio} must be in (0, 1), e.g. 0.25");
-        int perBatch = Math.Clamp((int)Math.Round(sourceRatio * batchSize), 1, batchSize - 1);
-        if (source.Count == 0) throw UftException.Usage("--source: the replay subset is empty");
-        int targetPerBatch = batchSize - perBatch;
-        int batches = target.Count / targetPerBatch;
-        if (batches == 0) throw UftException.Usage($"--batch-size: {targetPerBatch} target images per batch is more than the {target.Count} target images");
-        var targetOrder = Shuffled(target.Count, rng);
-        var sourceOrder = Shuffled(source.Count, rng);
-        int s = 0;
-        var order = new List<ImageItem>(batches * batchSize);
-        for (int b = 0; b < batches; b++)
-        {
-            var batch = new List<ImageItem>(batchSize);
-            for (int i = 0; i < targetPerBatch; i++) batch.Add(target[targetOrder[b * targetPerBatch + i]]);
-            for (int i = 0; i < perBatch; i++)
-            {
-                if (s == sourceOrder.Length) { sourceOrder = Shuffled(source.Count, rng); s = 0; }
-                batch.Add(source[sourceOrder[s++]]);
-            }
-            // Mix positions so BN sub-batches (SplitBatchNorm takes every S-th sample) see both domains.
-            foreach (int i in Shuffled(batch.Count, rng)) order.Add(batch[i]);
-        }
-        return order;
-    }
-
-    static int[] Shuffled(int n, Random rng)
-    {
-        var p = Enumerable.Range(0, n).ToArray();
-        rng.Shuffle(p);
-        return p;
-    }
 }

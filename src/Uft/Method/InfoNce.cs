@@ -20,18 +20,19 @@ public static class InfoNce
     }
 
     /// <summary>Per-sample losses (N): −log softmax(logits)[0] = logsumexp(logits) − logits[0].
-    /// Kept per sample so the mixed-query loss can weight each term by λ.</summary>
-    public static Tensor PerSample(Tensor q, Tensor positive, Tensor queue, double temperature)
+    /// Kept per sample so the mixed-query loss can weight each term by λ. <paramref name="exclude"/> (N, K), when given,
+    /// marks negatives to leave out (<see cref="SameImageNegatives"/>).</summary>
+    public static Tensor PerSample(Tensor q, Tensor positive, Tensor queue, double temperature, Tensor? exclude = null)
     {
         using var scope = NewDisposeScope();
-        var logits = Logits(q, positive, queue, temperature);
+        var logits = SameImageNegatives.Apply(Logits(q, positive, queue, temperature), exclude);
         return (logits.logsumexp(1) - logits.select(1, 0)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The batch mean of <see cref="PerSample"/>, i.e. <c>cross_entropy(logits, zeros)</c>.</summary>
-    public static Tensor Loss(Tensor q, Tensor positive, Tensor queue, double temperature)
+    public static Tensor Loss(Tensor q, Tensor positive, Tensor queue, double temperature, Tensor? exclude = null)
     {
         using var scope = NewDisposeScope();
-        return PerSample(q, positive, queue, temperature).mean().MoveToOuterDisposeScope();
+        return PerSample(q, positive, queue, temperature, exclude).mean().MoveToOuterDisposeScope();
     }
 }

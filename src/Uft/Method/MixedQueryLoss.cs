@@ -9,19 +9,20 @@ namespace Uft.Method;
 public static class MixedQueryLoss
 {
     /// <summary>Per-sample losses (N) for mixed queries (N, D), own keys <paramref name="keysA"/> and partner keys
-    /// <paramref name="keysB"/> (N, D), negatives <paramref name="queue"/> (K, D); all L2-normalised.</summary>
-    public static Tensor PerSample(Tensor mixedQueries, Tensor keysA, Tensor keysB, Tensor queue, double temperature, double lambda)
+    /// <paramref name="keysB"/> (N, D), negatives <paramref name="queue"/> (K, D); all L2-normalised. <paramref name="exclude"/>
+    /// (N, K), when given, marks negatives both terms leave out (<see cref="SameImageNegatives"/>).</summary>
+    public static Tensor PerSample(Tensor mixedQueries, Tensor keysA, Tensor keysB, Tensor queue, double temperature, double lambda, Tensor? exclude = null)
     {
         using var scope = NewDisposeScope();
-        var a = InfoNce.PerSample(mixedQueries, keysA, queue, temperature);
-        var b = InfoNce.PerSample(mixedQueries, keysB, queue, temperature);
+        var a = InfoNce.PerSample(mixedQueries, keysA, queue, temperature, exclude);
+        var b = InfoNce.PerSample(mixedQueries, keysB, queue, temperature, exclude);
         return a.mul(lambda).add(b, alpha: 1 - lambda).MoveToOuterDisposeScope();
     }
 
     /// <summary>The batch mean of <see cref="PerSample"/>.</summary>
-    public static Tensor Loss(Tensor mixedQueries, Tensor keysA, Tensor keysB, Tensor queue, double temperature, double lambda)
+    public static Tensor Loss(Tensor mixedQueries, Tensor keysA, Tensor keysB, Tensor queue, double temperature, double lambda, Tensor? exclude = null)
     {
         using var scope = NewDisposeScope();
-        return PerSample(mixedQueries, keysA, keysB, queue, temperature, lambda).mean().MoveToOuterDisposeScope();
+        return PerSample(mixedQueries, keysA, keysB, queue, temperature, lambda, exclude).mean().MoveToOuterDisposeScope();
     }
 }

@@ -12,28 +12,33 @@ namespace Uft.Method;
 /// mixed-query term of unsupervised finetuning (Li et al. 2021). A query encoder (backbone + <see cref="ProjectionHead"/>)
 /// is trained by the caller's optimizer; the key encoder is its momentum average; a queue holds the last K keys as
 /// negatives. Parameter names are MoCo's (<c>encoder_q.conv1.weight</c>, <c>encoder_q.fc.0.weight</c>, <c>encoder_k.…</c>,
-/// <c>queue</c>) so MoCo v2 checkpoints map by dropping <c>module.</c>. One difference: the queue is stored (K, dim),
-/// a key per row, where builder.py keeps (dim, K).
+/// <c>queue</c>) so MoCo v2 checkpoints map by dropping <c>module.</c>. Two differences: the queue is stored (K, dim),
+/// a key per row, where builder.py keeps (dim, K); and <c>queue_ids</c> holds each key's image id, so that a query's
+/// older keys can be left out of its negatives (<see cref="SameImageNegatives"/>, needed when K is near the data size).
 /// <example><code>
 /// using var moco = new MoCo(() => ResNet.ResNet18(SplitBatchNorm.Factory(8)), new MoCoOptions(QueueSize: 4096));
 /// optimizer.zero_grad();
-/// using var r = moco.Step(imQ, imK, RandomDraws.ForStep(seed, step), new MixingOptions());
+/// using var r = moco.Step(imQ, imK, RandomDraws.ForStep(seed, step), new MixingOptions(), batch.Indices);
 /// r.Loss.backward(); optimizer.step();
 /// </code></example>
 /// </summary>
 public sealed class MoCo : Module
 {
     readonly Encoder encoder_q, encoder_k;
-    readonly Tensor queue;
+    readonly Tensor queue, queue_ids;
     readonly HeldScalar keep = new(), blend = new();
 
-    public MoCoOptions Options { get; }
+    /// <summary>The options; settable so a trainer can fix the key momentum once the run's length is known.</summary>
+    public MoCoOptions Options { get => options; set => options = value.Validated(); }
+    MoCoOptions options;
     /// <summary>Row of the queue that the next key is written to.</summary>
     public long QueuePointer { get; set; }
     /// <summary>The query encoder's backbone: the network that finetuning produces.</summary>
     public ResNet QueryBackbone => encoder_q.Backbone;
     /// <summary>The queue (K, dim) of L2-normalised keys, a buffer of this module.</summary>
     public Tensor Queue => queue;
+    /// <summary>The image id of each queue row (K, int64), −1 for the random initial rows, a buffer of this module.</summary>
+    public Tensor QueueIds => queue_ids;
 
     /// <summary>
     /// Builds both encoders by calling <paramref name="backbone"/> twice, then sets the key encoder to the query
@@ -41,7 +46,7 @@ public sealed class MoCo : Module
     /// </summary>
     public MoCo(Func<ResNet> backbone, MoCoOptions options) : base(nameof(MoCo))
     {
-        Options = options.Validated();
+        this.options = options.Validated();
         encoder_q = new Encoder(backbone(), options.Dim);
         encoder_k = new Encoder(backbone(), options.Dim);
         register_module("encoder_q", encoder_q);
@@ -50,6 +55,8 @@ public sealed class MoCo : Module
         foreach (var p in encoder_k.parameters()) p.requires_grad = false;
         queue = functional.normalize(randn(options.QueueSize, options.Dim), p: 2, dim: 1);
         register_buffer("queue", queue);
+        queue_ids = tensor(Enumerable.Repeat(-1L, options.QueueSize).ToArray());
+        register_buffer("queue_ids", queue_ids);
     }
 
     /// <summary>
@@ -81,9 +88,13 @@ public sealed class MoCo : Module
     /// <param name="imK">Key views of the same images (N, 3, H, W).</param>
     /// <param name="rng">The step's random draws (key shuffle, mixing); see <see cref="RandomDraws.ForStep"/>.</param>
     /// <param name="mix">The mixed-query term, or null for plain MoCo.</param>
-    public MoCoStepResult Step(Tensor imQ, Tensor imK, Random rng, MixingOptions? mix = null)
+    /// <param name="ids">Each image's id (non-negative, unique per image of the data set), enqueued with its key; with
+    /// <see cref="MoCoOptions.MaskSameImage"/> the negatives holding a query's own image are left out. Null: no ids.</param>
+    public MoCoStepResult Step(Tensor imQ, Tensor imK, Random rng, MixingOptions? mix = null, IReadOnlyList<int>? ids = null)
     {
         if (imQ.shape[0] != imK.shape[0]) throw new ArgumentException($"query batch {imQ.shape[0]} and key batch {imK.shape[0]} differ", nameof(imK));
+        if (ids is not null && (ids.Count != imQ.shape[0] || ids.Any(i => i < 0)))
+            throw new ArgumentException($"need {imQ.shape[0]} non-negative image ids, one per query", nameof(ids));
         mix?.Validated();
         using var scope = NewDisposeScope();
         var q = functional.normalize(encoder_q.call(imQ), p: 2, dim: 1);
@@ -95,23 +106,28 @@ public sealed class MoCo : Module
         }
         // Keys are enqueued before the caller's backward, which still needs the negatives of this step.
         var negatives = queue.clone();
+        var idsT = ids is null ? null : tensor(ids.Select(i => (long)i).ToArray(), device: queue_ids.device);
+        var exclude = idsT is not null && Options.MaskSameImage ? SameImageNegatives.Mask(idsT, queue_ids) : null;
         double T = Options.Temperature;
-        var plain = InfoNce.Loss(q, k, negatives, T);
+        var plain = InfoNce.Loss(q, k, negatives, T, exclude);
         var loss = plain;
         double mixLoss = double.NaN, lambda = double.NaN;
         if (mix is not null)
         {
             using var mixed = mix.Kind == MixKind.CutMix ? CutMix.Mix(imQ, mix.Alpha, rng) : MixUp.Mix(imQ, mix.Alpha, rng);
             var qMix = functional.normalize(encoder_q.call(mixed.Images), p: 2, dim: 1);
-            var kPartner = k.index_select(0, tensor(mixed.Partner, device: k.device));
-            var mixTerm = MixedQueryLoss.Loss(qMix, k, kPartner, negatives, T, mixed.Lambda);
+            var partner = tensor(mixed.Partner, device: k.device);
+            var kPartner = k.index_select(0, partner);
+            // A mixed query holds two images: a key of either is no negative.
+            var excludeMix = exclude is null ? null : SameImageNegatives.Mask(idsT!, idsT!.index_select(0, partner), queue_ids);
+            var mixTerm = MixedQueryLoss.Loss(qMix, k, kPartner, negatives, T, mixed.Lambda, excludeMix);
             loss = mix.KeepPlainLoss ? plain.add(mixTerm, HeldScalar.One) : mixTerm;
             mixLoss = mixTerm.@float().item<float>();
             lambda = mixed.Lambda;
         }
         double positive;
         using (no_grad()) positive = (q * k).sum(1).mean().@float().item<float>();
-        Enqueue(k);
+        Enqueue(k, idsT);
         return new MoCoStepResult(loss.MoveToOuterDisposeScope(), plain.@float().item<float>(), mixLoss, positive, lambda);
     }
 
@@ -125,17 +141,21 @@ public sealed class MoCo : Module
             pk.mul_(keep.Of(m)).add_(pq, alpha: blend.Of(1 - m));
     }
 
-    /// <summary>Writes <paramref name="keys"/> (n, dim) at <see cref="QueuePointer"/>, wrapping around the end in two slices,
-    /// so neither K % n == 0 nor full batches are required.</summary>
-    public void Enqueue(Tensor keys)
+    /// <summary>Writes <paramref name="keys"/> (n, dim) and their image <paramref name="ids"/> (n, int64; null = −1, unknown)
+    /// at <see cref="QueuePointer"/>, wrapping around the end in two slices, so neither K % n == 0 nor full batches are required.</summary>
+    public void Enqueue(Tensor keys, Tensor? ids = null)
     {
         long n = keys.shape[0], size = queue.shape[0];
         if (n > size) throw new ArgumentException($"{n} keys do not fit a queue of {size}", nameof(keys));
         using var _ = no_grad();
         using var scope = NewDisposeScope();
+        ids ??= tensor(Enumerable.Repeat(-1L, (int)n).ToArray(), device: queue_ids.device);
         long first = Math.Min(n, size - QueuePointer);
-        queue.narrow(0, QueuePointer, first).copy_(keys.narrow(0, 0, first));
-        if (n > first) queue.narrow(0, 0, n - first).copy_(keys.narrow(0, first, n - first));
+        foreach (var (buffer, rows) in new[] { (queue, keys), (queue_ids, ids) })
+        {
+            buffer.narrow(0, QueuePointer, first).copy_(rows.narrow(0, 0, first));
+            if (n > first) buffer.narrow(0, 0, n - first).copy_(rows.narrow(0, first, n - first));
+        }
         QueuePointer = (QueuePointer + n) % size;
     }
 

@@ -7,7 +7,10 @@ namespace Uft.Method;
 /// <param name="Temperature">T of the InfoNCE softmax.</param>
 /// <param name="ShuffleKeys">Permute the key batch before the key encoder and restore after: with <see cref="Models.SplitBatchNorm"/>
 /// this puts each key in another BN sub-batch than its query, the one-device form of shuffle-BN.</param>
-public sealed record MoCoOptions(int Dim = 128, int QueueSize = 65536, double Momentum = 0.999, double Temperature = 0.2, bool ShuffleKeys = true)
+/// <param name="MaskSameImage">Leave a query's own image out of its negatives when <see cref="MoCo.Step"/> is given image
+/// ids (<see cref="SameImageNegatives"/>): MoCo's loss as defined, which a queue near the data size otherwise breaks.</param>
+public sealed record MoCoOptions(int Dim = 128, int QueueSize = 65536, double Momentum = 0.999, double Temperature = 0.2, bool ShuffleKeys = true,
+    bool MaskSameImage = true)
 {
     /// <summary>Throws a usage error naming the option when a value is out of range.</summary>
     public MoCoOptions Validated()

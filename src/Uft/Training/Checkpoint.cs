@@ -18,7 +18,7 @@ namespace Uft.Training;
 public static class Checkpoint
 {
     public const string Last = "last";
-    const string IdKey = "checkpoint_id", OptimizerPrefix = "optimizer.";
+    const string IdKey = "checkpoint_id", OptimizerPrefix = "optimizer.", QueueIds = "queue_ids";
 
     static readonly JsonSerializerOptions Json = new()
     {
@@ -121,12 +121,14 @@ public static class Checkpoint
     {
         var model = tensors.Where(kv => !kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).ToDictionary();
         var expected = moco.state_dict();
-        var missing = expected.Keys.Where(k => !model.ContainsKey(k)).ToList();
+        // Checkpoints written before the queue kept image ids lack queue_ids: those keys belong to no known image (−1).
+        var missing = expected.Keys.Where(k => !model.ContainsKey(k) && k != QueueIds).ToList();
         if (missing.Count > 0) throw new UftException($"checkpoint: {missing.Count} model tensors missing, first {missing[0]}; it is from another model");
         foreach (var (k, v) in model)
             if (expected.TryGetValue(k, out var e) && !e.shape.SequenceEqual(v.shape))
                 throw new UftException($"checkpoint: {k} has shape [{string.Join(",", v.shape)}], the model [{string.Join(",", e.shape)}]; it is from another model");
         moco.load_state_dict(model, strict: false);
+        if (!model.ContainsKey(QueueIds)) moco.QueueIds.fill_(-1);
         optimizer.LoadStateDict(tensors.Where(kv => kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key[OptimizerPrefix.Length..], kv => kv.Value));
         moco.QueuePointer = info.QueuePointer;

@@ -92,7 +92,7 @@ public static class BudgetWarmup
         try
         {
             // A throwaway optimizer: the run's own starts with empty momentum buffers, as it would without a warm-up.
-            var optimizer = new MomentumSgd(moco.QueryParameters(), config.EffectiveLr, config.Momentum, config.WeightDecay);
+            var optimizer = new MomentumSgd(moco.QueryParameters(), config.LrFor(loader.Options.BatchSize), config.Momentum, config.WeightDecay);
             moco.train();
             if (config.FreezesBn) FrozenBatchNorm.Apply(moco);
             int wanted = TimeBudget.DiscardedSteps + TimeBudget.TimedSteps, step = 0;

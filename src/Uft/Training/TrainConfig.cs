@@ -33,8 +33,6 @@ public sealed record TrainConfig
     /// <summary>Fraction of the source set replayed (0, 1]; ignored when <see cref="ReplayCount"/> is set.</summary>
     public double ReplayFraction { get; init; } = 0.1;
     public int? ReplayCount { get; init; }
-    /// <summary>Per-batch share of source images instead of one fixed mixed epoch; null = off.</summary>
-    public double? SourceRatio { get; init; }
     public Mixing Mixing { get; init; } = Mixing.CutMix;
     public double MixAlpha { get; init; } = 1.0;
     /// <summary>Keep the plain MoCo term beside the mixed-query term.</summary>
@@ -46,7 +44,7 @@ public sealed record TrainConfig
     public double? Minutes { get; init; }
     public int BatchSize { get; init; } = 256;
     public int ImageSize { get; init; } = 224;
-    /// <summary>Learning rate; null = <see cref="BaseLr"/> x batch / 256.</summary>
+    /// <summary>Learning rate; null = <see cref="BaseLr"/> x the batch used / 256 (<see cref="LrFor"/>).</summary>
     public double? Lr { get; init; }
     /// <summary>0.015 at batch 256 for finetuning, 0.03 for pretraining (MoCo v2).</summary>
     public double BaseLr { get; init; } = 0.015;
@@ -57,6 +55,13 @@ public sealed record TrainConfig
     public int Dim { get; init; } = 128;
     public int QueueSize { get; init; } = 65536;
     public double KeyMomentum { get; init; } = 0.999;
+    /// <summary>The key encoder's EMA horizon as a fraction of the run's steps, m = 1 − 1/(F · steps)
+    /// (<see cref="Method.KeyMomentum.FromHorizon"/>), in place of <see cref="KeyMomentum"/>; null = off.</summary>
+    public double? KeyMomentumHorizon { get; init; }
+    /// <summary>Leave a query's own image out of its negatives (<see cref="Method.SameImageNegatives"/>).</summary>
+    public bool MaskSameImage { get; init; } = true;
+    /// <summary>Scale the blur σ range with <see cref="ImageSize"/>/224 (<see cref="Data.Augmentations.MoCoV2Options.WithBlurScaledTo"/>).</summary>
+    public bool ScaleBlur { get; init; }
     public double Temperature { get; init; } = 0.2;
     /// <summary>SplitBatchNorm sub-batches standing in for shuffle-BN on one device; 1 = plain BN.</summary>
     public int BnSplits { get; init; } = 8;
@@ -87,7 +92,8 @@ public sealed record TrainConfig
     public string Device { get; init; } = "cpu";
     public string OutputRoot { get; init; } = "runs";
 
-    public double EffectiveLr => Lr ?? BaseLr * BatchSize / 256.0;
+    /// <summary>The learning rate for the batch actually used, which is smaller than <see cref="BatchSize"/> on a small data set.</summary>
+    public double LrFor(int batch) => Lr ?? LrSchedule.Scaled(BaseLr, batch);
 
     /// <summary>Monitor measurements in a run with <see cref="MonitorEvery"/> 0 (automatic): enough for a curve, few
     /// enough that a short run does not spend its budget measuring.</summary>
@@ -135,8 +141,6 @@ public sealed record TrainConfig
         Require(WarmupEpochs >= 0 && WarmupEpochs < Epochs, $"--warmup-epochs {WarmupEpochs}: must be 0 or more and less than --epochs");
         Require(ReplayFraction is > 0 and <= 1, $"--replay-fraction {ReplayFraction}: must be in (0, 1], e.g. 0.1 for 10% of the source set");
         Require(ReplayCount is null or > 0, $"--replay-count {ReplayCount}: must be at least 1");
-        Require(SourceRatio is null or (> 0 and < 1), $"--source-ratio {SourceRatio}: must be in (0, 1)");
-        Require(SourceRatio is null || Source is not null, "--source-ratio: needs --source (the folder to replay from)");
         Require(Source is not null || Preset is not ("uft" or "replay-only"),
             $"--source: preset {Preset} replays source data; give --source <folder> or use --preset naive or mix-only");
         Require(MixAlpha > 0, $"--mix-alpha {MixAlpha}: must be positive (1 = uniform λ)");
@@ -145,6 +149,7 @@ public sealed record TrainConfig
         Require(QueueSize > 0, $"--queue-size {QueueSize}: must be positive");
         Require(!(FreezeBn == true && RandomInit), "--freeze-bn: keeps pretrained batch-norm statistics, but this run starts from random weights; drop --freeze-bn");
         Require(KeyMomentum is >= 0 and < 1, $"--key-momentum {KeyMomentum}: must be in [0, 1), e.g. 0.999");
+        Require(KeyMomentumHorizon is null or (> 0 and <= 1), $"--key-momentum-horizon {KeyMomentumHorizon}: must be in (0, 1], a fraction of the run's steps, e.g. 0.1");
         Require(Temperature > 0, $"--temperature {Temperature}: must be positive, e.g. 0.2");
         Require(BnSplits >= 1, $"--bn-splits {BnSplits}: must be at least 1 (1 = plain batch norm)");
         Require(Workers >= 0, $"--workers {Workers}: must be 0 (automatic) or more");

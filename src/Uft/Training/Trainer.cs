@@ -52,12 +52,18 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             setup.Add($"source replay: {replay.Items.Count} images of {config.Source} join the {target.Count} target images");
         }
         int batch = Math.Min(config.BatchSize, items.Count);
-        if (batch < config.BatchSize) setup.Add($"batch size {config.BatchSize} is more than the {items.Count} images: using {batch}");
+        double lr = config.LrFor(batch);
+        if (batch < config.BatchSize)
+            setup.Add($"batch size {config.BatchSize} is more than the {items.Count} images: using {batch}" + (config.Lr is null ? $", lr {lr:G3} ({config.BaseLr:G3} x {batch}/256)" : ""));
         int splits = SplitsFor(batch, config.BnSplits);
         if (config.FreezesBn) setup.Add("batch norm: the backbone's statistics are kept (--train-bn trains them, as in the paper)");
         else if (splits != config.BnSplits) setup.Add($"batch norm: {splits} sub-batch{(splits == 1 ? "" : "es")} of {batch / splits} images (asked {config.BnSplits}; each needs {MinImagesPerSplit} or more images and the batch must divide evenly)");
         var (queueSize, queueNotice) = MoCo.QueueSize(config.QueueSize, items.Count, batch);
         if (queueNotice is not null) setup.Add(queueNotice);
+        var norms = InputNorm.ImageNet;
+        var augmentation = config.ScaleBlur ? new MoCoV2Options().WithBlurScaledTo(config.ImageSize) : new MoCoV2Options();
+        var views = new IViewTransform[] { new MoCoV2Augmentation(config.ImageSize, norms, augmentation), new MoCoV2Augmentation(config.ImageSize, norms, augmentation) };
+        var loader = new Loader(items, views, new LoaderOptions(batch, Seed: config.Seed, Shuffle: true, DropLast: true, Workers: config.Workers));
 
         if (config.RandomInit && (File.Exists(config.Backbone) || Backbones.Find(config.Backbone).WeightsFile is not null))
             throw UftException.Usage($"--backbone {config.Backbone}: preset {config.Preset} starts from random weights; give an architecture without weights, e.g. --backbone resnet18");
@@ -70,14 +76,11 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             var (model, arch) = config.RandomInit ? (Backbones.Find(config.Backbone).Create(norm), config.Backbone) : Backbones.Load(config.Backbone, norm);
             architecture = arch;
             return model;
-        }, new MoCoOptions(config.Dim, queueSize, config.KeyMomentum, config.Temperature));
+        }, new MoCoOptions(config.Dim, queueSize, config.KeyMomentum, config.Temperature, MaskSameImage: config.MaskSameImage));
         moco.to(device); // before the optimizer: moving a module replaces its parameters
-        var optimizer = new MomentumSgd(moco.QueryParameters(), config.EffectiveLr, config.Momentum, config.WeightDecay);
+        var optimizer = new MomentumSgd(moco.QueryParameters(), lr, config.Momentum, config.WeightDecay);
         var mixing = config.Mixing == Mixing.None ? null
             : new MixingOptions(config.Mixing == Mixing.CutMix ? MixKind.CutMix : MixKind.MixUp, config.MixAlpha, config.PlainLoss);
-        var norms = InputNorm.ImageNet;
-        var views = new IViewTransform[] { new MoCoV2Augmentation(config.ImageSize, norms), new MoCoV2Augmentation(config.ImageSize, norms) };
-        var loader = new Loader(items, views, new LoaderOptions(batch, Seed: config.Seed, Shuffle: true, DropLast: true, Workers: config.Workers));
         var monitor = Monitor.Create(config, norms, target.Items, ct);
         // A resumed run keeps the epochs its budget chose (config.json).
         if (config.Minutes is not null && !resume)
@@ -86,7 +89,14 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             config = config with { Epochs = plan.Epochs };
             setup.Add(plan.Describe());
         }
-        var schedule = new LrSchedule(config.EffectiveLr, config.Epochs, config.WarmupEpochs);
+        // The horizon is a share of the run's steps, known once the epochs are (after --minutes' warm-up).
+        if (config.KeyMomentumHorizon is double horizon)
+        {
+            long steps = (long)config.Epochs * loader.BatchesPerEpoch;
+            moco.Options = moco.Options with { Momentum = KeyMomentum.FromHorizon(horizon, steps) };
+            setup.Add($"key momentum {moco.Options.Momentum:G4}: an EMA horizon of {horizon:G3} x {steps} steps");
+        }
+        var schedule = new LrSchedule(lr, config.Epochs, config.WarmupEpochs);
         Run.Prepare(config, resume);
         replay?.Save(Run.ReplayList);
         foreach (var n in setup) notice(n);
@@ -123,10 +133,11 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             {
                 using var disposeBatch = b;
                 using var scope = NewDisposeScope();
-                var queueBackup = config.OnNonFinite == NonFinitePolicy.Skip ? moco.Queue.clone() : null;
+                var queueBackup = config.OnNonFinite == NonFinitePolicy.Skip ? (Keys: moco.Queue.clone(), Ids: moco.QueueIds.clone()) : default;
                 long pointer = moco.QueuePointer;
                 optimizer.ZeroGrad();
-                using var r = moco.Step(b.Views[0].to(device, non_blocking: true), b.Views[1].to(device, non_blocking: true), RandomDraws.ForStep(config.Seed, step), mixing);
+                // Indices number the target images, then the replay images after them: an id per image of the run.
+                using var r = moco.Step(b.Views[0].to(device, non_blocking: true), b.Views[1].to(device, non_blocking: true), RandomDraws.ForStep(config.Seed, step), mixing, b.Indices);
                 var lossTensor = Faults.At("nan-loss", step) ? r.Loss * double.NaN : r.Loss;
                 double loss = lossTensor.item<float>();
                 bool finite = double.IsFinite(loss);
@@ -145,7 +156,8 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                     throw new UftException($"step {step} (epoch {epoch + 1}): the loss or a gradient is NaN/Inf; the last good checkpoint is kept in {Run.Checkpoints}. Lower --lr, or pass --skip-nonfinite to skip such batches");
                 else
                 {
-                    moco.Queue.copy_(queueBackup!);
+                    moco.Queue.copy_(queueBackup.Keys);
+                    moco.QueueIds.copy_(queueBackup.Ids);
                     moco.QueuePointer = pointer;
                     skipped++;
                     notice($"step {step}: NaN/Inf loss or gradient, batch skipped");

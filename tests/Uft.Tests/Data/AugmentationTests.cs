@@ -124,6 +124,22 @@ public class AugmentationTests
     }
 
     [Fact]
+    public void ScaledBlurKeepsMoCoRelativeStrengthAtEverySize()
+    {
+        var o = new MoCoV2Options();
+        Assert.Equal((0.1, 2.0), (o.SigmaMin, o.SigmaMax)); // unscaled by default, at every size
+        Assert.Equal(o, o.WithBlurScaledTo(224));
+        var at64 = o.WithBlurScaledTo(64); // 64/224 = 2/7
+        Assert.Equal(0.1 * 2 / 7, at64.SigmaMin, 1e-12);
+        Assert.Equal(2.0 * 2 / 7, at64.SigmaMax, 1e-12);
+        Assert.Equal(o with { SigmaMin = at64.SigmaMin, SigmaMax = at64.SigmaMax }, at64); // nothing else changes
+        // The kernel already follows the size: its half-width over the largest sigma, 11/2 at 224 px, is 3/0.571 at 64.
+        Assert.Equal(5.5, (GaussianBlur.KernelFor(224) / 2) / o.SigmaMax, 1e-12);
+        Assert.Equal(5.25, (GaussianBlur.KernelFor(64) / 2) / at64.SigmaMax, 1e-12);
+        Assert.StartsWith("size:", Assert.Throws<UftException>(() => o.WithBlurScaledTo(0)).Message);
+    }
+
+    [Fact]
     public void RandomTranslateShiftsByAtMostTheFractionWithReflection()
     {
         var src = FloatImage.FromRgb(AugmentationReferenceTests.Pattern()); // 16x12: pad round(0.125 * 12) = 2

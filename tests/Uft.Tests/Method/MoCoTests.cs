@@ -7,8 +7,8 @@ namespace Uft.Tests.Method;
 public class MoCoTests
 {
     // A ResNet-10 (one block per stage) keeps the tests fast; the MoCo logic does not depend on depth.
-    internal static MoCo Tiny(int queue = 8, double m = 0.999, bool shuffle = true, int splits = 2) =>
-        new(() => new ResNet("resnet10", false, [1, 1, 1, 1], SplitBatchNorm.Factory(splits)), new MoCoOptions(QueueSize: queue, Momentum: m, ShuffleKeys: shuffle));
+    internal static MoCo Tiny(int queue = 8, double m = 0.999, bool shuffle = true, int splits = 2, bool mask = true) =>
+        new(() => new ResNet("resnet10", false, [1, 1, 1, 1], SplitBatchNorm.Factory(splits)), new MoCoOptions(QueueSize: queue, Momentum: m, ShuffleKeys: shuffle, MaskSameImage: mask));
 
     [Fact]
     public void KeyEncoderStartsEqualToQueryEncoderWithoutGradientsAndMoCoNames()
@@ -20,10 +20,11 @@ public class MoCoTests
         Assert.Contains("encoder_k.fc.2.bias", sd.Keys);
         Assert.Contains("encoder_k.layer4.0.bn2.running_var", sd.Keys);
         Assert.Equal(new long[] { 8, 128 }, sd["queue"].shape);
-        // Each weight once: the backbone's keys and the head's under each encoder, and the queue; nothing registered twice.
+        Assert.Equal(Enumerable.Repeat(-1L, 8), sd["queue_ids"].data<long>().ToArray());
+        // Each weight once: the backbone's keys and the head's under each encoder, the queue and its ids; nothing twice.
         using var reference = new ResNet("resnet10", false, [1, 1, 1, 1], SplitBatchNorm.Factory(2));
         int backboneKeys = reference.state_dict().Count, headKeys = 4;
-        Assert.Equal(2 * (backboneKeys + headKeys) + 1, sd.Count);
+        Assert.Equal(2 * (backboneKeys + headKeys) + 2, sd.Count);
         Assert.Equal(reference.parameters().Count() + headKeys, moco.QueryParameters().Count());
         foreach (var key in sd.Keys.Where(k => k.StartsWith("encoder_q.")))
             Assert.True(sd[key].equal(sd["encoder_k." + key["encoder_q.".Length..]]).all().item<bool>(), key);

@@ -49,19 +49,4 @@ public class SourceReplayTests
         Assert.Equal(r.Items.Select(i => i.Path), back.Items.Select(i => i.Path));
         Assert.All(back.Items, i => Assert.Equal(1, i.Source));
     }
-
-    [Fact]
-    public void EpochOrderPutsTheRatioOfSourceImagesInEveryBatch()
-    {
-        var target = Enumerable.Range(0, 20).Select(i => new ImageItem($"/t/{i}.png", -1)).ToList();
-        var source = SourceReplay.Sample(Source, 2).Items; // 5 items
-        var order = SourceReplay.EpochOrder(target, source, batchSize: 8, sourceRatio: 0.25, new Random(0));
-        // 2 source + 6 target per batch; 20 / 6 -> 3 full batches.
-        Assert.Equal(24, order.Count);
-        foreach (var batch in order.Chunk(8)) Assert.Equal(2, batch.Count(i => i.Source == 1));
-        var targets = order.Where(i => i.Source == 0).Select(i => i.Path).ToList();
-        Assert.Equal(18, targets.Distinct().Count());
-        Assert.Equal(order.Select(i => i.Path), SourceReplay.EpochOrder(target, source, 8, 0.25, new Random(0)).Select(i => i.Path));
-        Assert.Contains("--source-ratio", Assert.Throws<UftException>(() => SourceReplay.EpochOrder(target, source, 8, 1.0, new Random(0))).Message);
-    }
 }

@@ -122,4 +122,32 @@ public class CheckpointTests
             Assert.True(buf.equal(sgd.StateDict()[name]).all().item<bool>(), name);
         Assert.Contains(sgd.StateDict().Values, b => b.abs().sum().item<float>() > 0);
     }
+
+    [Fact]
+    public void QueueIdsRoundTripAndCheckpointsWithoutThemLoadWithUnknownIds()
+    {
+        using var moco = Uft.Tests.Method.MoCoTests.Tiny();
+        var sgd = new MomentumSgd(moco.QueryParameters(), 0.1);
+        moco.train();
+        using var x = randn(4, 3, 32, 32);
+        using (var r = moco.Step(x, x, new Random(0), null, [7, 3, 9, 1])) r.Loss.backward();
+        string dir = Paths.TempDir();
+        var state = Checkpoint.TrainingState(moco, sgd);
+        Checkpoint.Save(dir, state, new CheckpointInfo { Epoch = 1, Step = 1, QueuePointer = moco.QueuePointer });
+        using var restored = Uft.Tests.Method.MoCoTests.Tiny();
+        var (tensors, info) = Checkpoint.Load(dir);
+        Checkpoint.Restore(restored, new MomentumSgd(restored.QueryParameters(), 0.1), tensors, info);
+        Assert.Equal(new long[] { 7, 3, 9, 1, -1, -1, -1, -1 }, restored.QueueIds.data<long>().ToArray());
+
+        // A checkpoint from before the ids (no queue_ids tensor) restores everything else and forgets the ids.
+        string old = Paths.TempDir();
+        Checkpoint.Save(old, state.Where(kv => kv.Key != "queue_ids").ToDictionary(), new CheckpointInfo { Epoch = 1, Step = 1, QueuePointer = 4 });
+        var (oldTensors, oldInfo) = Checkpoint.Load(old);
+        Checkpoint.Restore(restored, new MomentumSgd(restored.QueryParameters(), 0.1), oldTensors, oldInfo);
+        Assert.Equal(Enumerable.Repeat(-1L, 8), restored.QueueIds.data<long>().ToArray());
+        Assert.True(restored.Queue.equal(moco.Queue).all().item<bool>());
+        // Any other missing tensor still means another model.
+        var broken = state.Where(kv => kv.Key != "queue").ToDictionary();
+        Assert.Contains("missing", Assert.Throws<UftException>(() => Checkpoint.Restore(restored, new MomentumSgd(restored.QueryParameters(), 0.1), broken, oldInfo)).Message);
+    }
 }

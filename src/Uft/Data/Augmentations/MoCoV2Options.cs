@@ -12,6 +12,21 @@ public sealed record MoCoV2Options(
     double SigmaMin = 0.1, double SigmaMax = 2.0, double BlurP = 0.5, int BlurKernel = 0,
     double FlipP = 0.5)
 {
+    /// <summary>The crop side MoCo v2's blur σ range was chosen for (ImageNet at 224 px).</summary>
+    public const int ReferenceSize = 224;
+
+    /// <summary>
+    /// The blur σ range scaled by <paramref name="size"/>/224, so a blur removes the same share of an image's detail at
+    /// every resolution: σ ∈ [0.1, 2] px at 224 px is 3.5 times as strong, relative to the image, at 64 px, where this
+    /// gives [0.029, 0.57]. The kernel needs no scaling: <see cref="GaussianBlur.KernelFor"/> is already ~10% of the side.
+    /// </summary>
+    public MoCoV2Options WithBlurScaledTo(int size)
+    {
+        Check.Size(size);
+        double f = (double)size / ReferenceSize;
+        return this with { SigmaMin = SigmaMin * f, SigmaMax = SigmaMax * f };
+    }
+
     public void Validate()
     {
         Check.Range(ScaleMin, ScaleMax, 1e-6, 1, "scale");

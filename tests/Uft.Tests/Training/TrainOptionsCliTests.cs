@@ -1,0 +1,64 @@
+using System.Text.Json.Nodes;
+using Uft.Tests.Reliability;
+using Uft.Training;
+
+namespace Uft.Tests.Training;
+
+/// <summary>Issue 15 items 7-10 through the real CLI: the options reach config.json and the run, a resume keeps them,
+/// and the learning rate follows the batch actually used.</summary>
+public sealed class TrainOptionsCliTests : IDisposable
+{
+    readonly string target = SmallRun.Target(16), output = Paths.TempDir();
+
+    string[] Args(params string[] more) =>
+    [
+        "finetune", "--target", target, "--preset", "scratch", "--image-size", "32", "--workers", "1", "--seed", "7",
+        "--name", "opts", "--output", output, .. more,
+    ];
+
+    [Fact]
+    public void OptionsAreRecordedUsedAndKeptOnResumeAndLrScalesWithTheBatchUsed()
+    {
+        // 16 images, batch 32 asked: the batch is 16, one step an epoch, lr 0.03 (scratch) x 16/256 = 0.001875.
+        var r = Cli.Run(Args("--epochs", "1", "--batch-size", "32", "--key-momentum-horizon", "0.5", "--scale-blur", "--keep-same-image-negatives"));
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Contains("batch size 32 is more than the 16 images: using 16, lr 0.0018", r.All);
+        Assert.Contains("key momentum 0: an EMA horizon of 0.5 x 1 steps", r.All); // a one-step horizon or less: m = 0
+        string run = Path.Combine(output, "opts");
+        Assert.Equal(0.001875, SmallRun.Metrics(run).Single().Lr, 12); // was 0.03 x 32/256 = 0.00375
+        AssertRecorded();
+
+        // The resumed run reads config.json: the horizon now spans 3 steps (m = 1 - 1/1.5), the rest is unchanged.
+        r = Cli.Run(Args("--resume", "--epochs", "3"));
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Contains("key momentum 0.3333: an EMA horizon of 0.5 x 3 steps", r.All);
+        Assert.Equal(3, SmallRun.Metrics(run).Count);
+        AssertRecorded();
+
+        void AssertRecorded()
+        {
+            var config = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "config.json")))!;
+            Assert.Equal(0.5, (double)config["keyMomentumHorizon"]!);
+            Assert.False((bool)config["maskSameImage"]!);
+            Assert.True((bool)config["scaleBlur"]!);
+            Assert.Null(config["sourceRatio"]);
+        }
+    }
+
+    [Fact]
+    public void DefaultsMaskSameImageNegativesAndKeepBlurAndMomentumAsBefore()
+    {
+        string path = Path.Combine(output, "old.json");
+        File.WriteAllText(path, """{ "target": "x", "keyMomentum": 0.99 }"""); // a config written before these keys
+        var c = TrainConfig.Load(path);
+        Assert.Equal((true, false, (double?)null, 0.99), (c.MaskSameImage, c.ScaleBlur, c.KeyMomentumHorizon, c.KeyMomentum));
+        Assert.Equal(0.015 * 100 / 256, new TrainConfig().LrFor(100), 12);
+        Assert.Equal(0.5, new TrainConfig { Lr = 0.5 }.LrFor(100));
+    }
+
+    public void Dispose()
+    {
+        SmallRun.Delete(output);
+        SmallRun.Delete(target);
+    }
+}
