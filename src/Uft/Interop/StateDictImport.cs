@@ -1,5 +1,3 @@
-using System.Collections;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Uft.Interop;
@@ -7,8 +5,8 @@ namespace Uft.Interop;
 /// <summary>
 /// Loads PyTorch weights into a UFT module by name: torchvision ResNet state dicts, MoCo v2 checkpoints
 /// (<c>moco_v2_*.pth.tar</c>: a dict whose <c>state_dict</c> holds <c>module.encoder_q.*</c>, <c>module.encoder_k.*</c>
-/// and the queue) and any <c>.safetensors</c>. <c>.pth</c>/<c>.pth.tar</c>/<c>.pt</c> must be torch.save's zip format
-/// (PyTorch ≥ 1.6), read through TorchSharp.PyBridge without Python.
+/// and the queue) and any <c>.safetensors</c>. <c>.pth</c>/<c>.pth.tar</c>/<c>.pt</c> may be torch.save's zip format
+/// (PyTorch ≥ 1.6) or its legacy format (the 2020 MoCo releases), read by <see cref="TorchSaveFile"/> without Python.
 /// </summary>
 public static class StateDictImport
 {
@@ -46,36 +44,29 @@ public static class StateDictImport
         return report;
     }
 
-    /// <summary>The tensors of a <c>.safetensors</c> or torch.save zip file; for a checkpoint dict the entries of its
-    /// <c>state_dict</c> (or <c>model</c>), non-tensor values dropped. The caller disposes the tensors.</summary>
+    /// <summary>The tensors of a <c>.safetensors</c> or <c>torch.save</c> file (zip or legacy pre-1.6 format); for a
+    /// checkpoint dict the entries of its <c>state_dict</c> (or <c>model</c>), non-tensor values dropped. Other entries
+    /// (optimizer state) are not read. The caller disposes the tensors.</summary>
     public static Dictionary<string, Tensor> ReadFile(string path)
     {
         if (!File.Exists(path)) throw UftException.Usage($"{path}: file not found");
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return SafeTensors.Load(path);
 
-        using (var f = File.OpenRead(path))
-        {
-            Span<byte> sig = stackalloc byte[4];
-            if (f.ReadAtLeast(sig, 4, throwOnEndOfStream: false) < 4 || sig[0] != 'P' || sig[1] != 'K' || sig[2] != 3 || sig[3] != 4)
-                throw UftException.Usage($"{path}: not a torch.save zip archive (legacy pre-1.6 format or not PyTorch); re-save it in Python with torch.save(torch.load(f), f2) or convert it to .safetensors");
-        }
-        Hashtable root;
+        using var file = TorchSaveFile.Open(path);
+        if (file.Root is not Dictionary<object, object?> root)
+            throw UftException.Usage($"{path}: holds a {file.Root?.GetType().Name ?? "None"}, not a state dict or checkpoint dict");
+        var dict = root.GetValueOrDefault("state_dict") as Dictionary<object, object?> ?? root.GetValueOrDefault("model") as Dictionary<object, object?> ?? root;
+        var result = new Dictionary<string, Tensor>();
         try
         {
-            root = PyTorchUnpickler.UnpickleStateDict(path);
+            foreach (var (k, v) in dict)
+                if (k is string key && v is TorchPickle.TensorRef t) result[key] = file.ReadTensor(t);
         }
-        catch (Exception e) when (e is not UftException)
+        catch
         {
-            throw UftException.Usage($"{path}: cannot read the pickled state dict ({e.GetType().Name}: {e.Message})");
+            foreach (var t in result.Values) t.Dispose();
+            throw;
         }
-        var dict = root["state_dict"] as Hashtable ?? root["model"] as Hashtable ?? root;
-        var result = new Dictionary<string, Tensor>();
-        foreach (DictionaryEntry e in dict)
-            if (e.Key is string k && e.Value is Tensor t) result[k] = t;
-        // Optimizer momenta and the like were unpickled too: free them now rather than at finalisation.
-        var kept = new HashSet<Tensor>(result.Values, ReferenceEqualityComparer.Instance);
-        foreach (var t in AllTensors(root))
-            if (!kept.Contains(t)) t.Dispose();
         return result;
     }
 
@@ -123,12 +114,4 @@ public static class StateDictImport
         using var _ = no_grad();
         foreach (var (dst, src) in pairs) dst.copy_(src);
     }
-
-    static IEnumerable<Tensor> AllTensors(object? o) => o switch
-    {
-        Tensor t => [t],
-        IDictionary d => d.Values.Cast<object?>().SelectMany(AllTensors),
-        IEnumerable e and not string => e.Cast<object?>().SelectMany(AllTensors),
-        _ => [],
-    };
 }

@@ -139,13 +139,4 @@ public class StateDictImportTests
         Assert.Equal("module.", StateDictImport.DetectPrefix(["module.conv1.weight", "module.fc.weight"]));
         Assert.Equal("", StateDictImport.DetectPrefix(["module.conv1.weight", "fc.weight"]));
     }
-
-    [Fact]
-    public void LegacyPickleIsRefusedWithAHint()
-    {
-        var path = Path.Combine(Paths.TempDir(), "old.pth");
-        File.WriteAllBytes(path, [0x80, 0x02, 0x8a, 0x0a]); // pickle protocol 2, as torch.save wrote before 1.6
-        var e = Assert.Throws<UftException>(() => StateDictImport.ReadFile(path));
-        Assert.Contains("not a torch.save zip archive", e.Message);
-    }
 }
