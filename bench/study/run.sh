@@ -34,6 +34,11 @@ plan() {
       echo "b5-$t-uft-trainbn-s$seed|$t|uft|5|$s|$seed|--train-bn"
       echo "b5-$t-uft-mixup-s$seed|$t|uft|5|$s|$seed|--mixing mixup"
       echo "b5-$t-uft-replay1x-s$seed|$t|uft|5|$s|$seed|--replay-count $(count "$data/$t/train")"
+      # Issue 15's recipe options: the queue mask off (it is on by default), key momentum from a horizon of 5% of the
+      # run's steps, blur scaled with the image size.
+      echo "b5-$t-uft-nomask-s$seed|$t|uft|5|$s|$seed|--keep-same-image-negatives"
+      echo "b5-$t-uft-horizon5-s$seed|$t|uft|5|$s|$seed|--key-momentum-horizon 0.05"
+      echo "b5-$t-uft-scaleblur-s$seed|$t|uft|5|$s|$seed|--scale-blur"
     done
   done
   for seed in 0 1; do
