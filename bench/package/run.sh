@@ -4,7 +4,7 @@
 #      README's "Library use" snippet, as written there, for one epoch at 32 px on data/demo;
 #   2. `dotnet tool install Uft.Cli --add-source <folder> --tool-path <tmp>` and the installed `uft info`.
 #   bench/package/run.sh                       packages into artifacts/packages, tool for this machine's RID
-#   UFT_TOOL_RIDS="linux-x64;win-x64;osx-arm64" bench/package/run.sh   also the other tool packages (+620 MB restore)
+#   UFT_TOOL_RIDS=linux-x64,win-x64,osx-arm64 bench/package/run.sh   also the other tool packages (+620 MB restore)
 # The check restores into a private NuGet cache that falls back on the user's (~/.nuget/packages), so a rerun never
 # picks up a stale Uft 0.1.0 from the shared cache and nothing is downloaded twice. About 3 minutes on 2 cores.
 set -euo pipefail
@@ -23,7 +23,7 @@ step "pack Uft $version and Uft.Cli ($rids) into ${out#$repo/}"
 rm -rf "$out"
 commit=$(git rev-parse HEAD)
 dotnet pack src/Uft -c Release -o "$out" -v q -nologo -p:RepositoryCommit="$commit"
-dotnet pack src/Uft.Cli -c Release -o "$out" -v q -nologo -p:RepositoryCommit="$commit" -p:UftToolRids="$rids"
+dotnet pack src/Uft.Cli -c Release -o "$out" -v q -nologo -p:RepositoryCommit="$commit" -p:UftToolRids="${rids//,/%3B}"
 ls -l "$out" | awk 'NR > 1 {printf "  %7.1f MB  %s\n", $5 / 1048576, $9}'
 
 cat > "$work/nuget.config" <<XML
@@ -45,7 +45,7 @@ step "library: new console project, dotnet add package Uft, README's snippet for
 dotnet new console -o "$work/app" -n UftCheck -v q > /dev/null
 cd "$work/app"
 case $rid in linux-x64|win-x64|osx-arm64) libtorch=libtorch-cpu-$rid ;; *) echo "error: no CPU libtorch package for $rid" >&2; exit 2 ;; esac
-dotnet add package Uft --version "$version" --source "$out" > /dev/null
+dotnet add package Uft --version "$version" --source "$out" --source https://api.nuget.org/v3/index.json > /dev/null
 dotnet add package "$libtorch" --version 2.10.0 > /dev/null
 snippet=$(awk '/^Library use/ {on = 1} on && /^```csharp/ {grab = 1; next} grab && /^```/ {exit} grab' "$repo/README.md")
 subst() { [[ $snippet == *"$1"* ]] || { echo "error: README's library snippet no longer has $1; update this check" >&2; exit 1; }; snippet=${snippet//"$1"/"$2"}; }

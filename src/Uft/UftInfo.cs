@@ -35,7 +35,7 @@ public static class UftInfo
     /// </summary>
     public static string Gen0Budget(string? variable)
     {
-        const string Default = "runtime default; ./uft sets 256 MB (DOTNET_GCgen0size=0x10000000, docs/reliability.md)";
+        const string Default = "runtime default (./uft sets 256 MB: docs/reliability.md)";
         if (string.IsNullOrWhiteSpace(variable)) return Default;
         string hex = variable.Trim().StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? variable.Trim()[2..] : variable.Trim();
         return ulong.TryParse(hex, System.Globalization.NumberStyles.AllowHexSpecifier, null, out ulong bytes)
