@@ -45,7 +45,8 @@ step "library: new console project, dotnet add package Uft, README's snippet for
 dotnet new console -o "$work/app" -n UftCheck -v q > /dev/null
 cd "$work/app"
 case $rid in linux-x64|win-x64|osx-arm64) libtorch=libtorch-cpu-$rid ;; *) echo "error: no CPU libtorch package for $rid" >&2; exit 2 ;; esac
-dotnet add package Uft --version "$version" --source "$out" --source https://api.nuget.org/v3/index.json > /dev/null
+# The folder is a package source through $work/nuget.config, as `dotnet nuget add source` makes it for a user.
+dotnet add package Uft --version "$version" > /dev/null
 dotnet add package "$libtorch" --version 2.10.0 > /dev/null
 snippet=$(awk '/^Library use/ {on = 1} on && /^```csharp/ {grab = 1; next} grab && /^```/ {exit} grab' "$repo/README.md")
 subst() { [[ $snippet == *"$1"* ]] || { echo "error: README's library snippet no longer has $1; update this check" >&2; exit 1; }; snippet=${snippet//"$1"/"$2"}; }
