@@ -5,11 +5,13 @@ using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
-// Sets VER_FLG_WEAK on each Vernaux entry of libstdc++.so.6 whose version string the system libstdc++ lacks.
+// Sets VER_FLG_WEAK on each Vernaux entry of libstdc++.so.6 whose version string the system libstdc++ lacks, and on
+// those named in AlwaysWeaken (published output and tool packages run on machines other than the one that built them).
 public class WeakenMissingGlibcxx : Task
 {
     [Required] public string Library { get; set; } = "";
     [Required] public string SystemLibStdCxx { get; set; } = "";
+    public string AlwaysWeaken { get; set; } = "";
 
     const uint ShtGnuVerneed = 0x6ffffffe;
     const ushort VerFlgWeak = 0x2;
@@ -25,6 +27,7 @@ public class WeakenMissingGlibcxx : Task
         }
         ulong shoff = BitConverter.ToUInt64(elf, 0x28);
         int shentsize = BitConverter.ToUInt16(elf, 0x3A), shnum = BitConverter.ToUInt16(elf, 0x3C);
+        var always = new HashSet<string>(AlwaysWeaken.Split(new[] { ';' }, StringSplitOptions.RemoveEmptyEntries));
         var weakened = new List<string>();
         for (int s = 0; s < shnum; s++)
         {
@@ -44,7 +47,7 @@ public class WeakenMissingGlibcxx : Task
                     string version = CString(elf, strtab + (int)BitConverter.ToUInt32(elf, aux + 8));
                     ushort flags = BitConverter.ToUInt16(elf, aux + 4);
                     if (file.StartsWith("libstdc++.so", StringComparison.Ordinal) && (flags & VerFlgWeak) == 0
-                        && !Contains(system, Encoding.ASCII.GetBytes(version + "\0")))
+                        && (always.Contains(version) || !Contains(system, Encoding.ASCII.GetBytes(version + "\0"))))
                     {
                         BitConverter.GetBytes((ushort)(flags | VerFlgWeak)).CopyTo(elf, aux + 4);
                         weakened.Add(version);
@@ -60,7 +63,7 @@ public class WeakenMissingGlibcxx : Task
         string temp = Library + ".weak.tmp";
         File.WriteAllBytes(temp, elf);
         File.Replace(temp, Library, null);
-        Log.LogMessage(MessageImportance.High, $"UFT: marked {string.Join(", ", weakened)} weak in {Library} (system libstdc++ lacks it)");
+        Log.LogMessage(MessageImportance.High, $"UFT: marked {string.Join(", ", weakened)} weak in {Library} (the system libstdc++ lacks it, or the output runs elsewhere)");
         return true;
     }
 

@@ -29,6 +29,20 @@ public static class UftInfo
         return f.Count == 0 ? "none detected" : string.Join(" ", f);
     }
 
+    /// <summary>
+    /// The gen0 budget as the runtime reads DOTNET_GCgen0size (hexadecimal, with or without 0x). Only the environment
+    /// sets it (the runtime ignores it in runtimeconfig.json): `./uft` exports it, an installed tool does not.
+    /// </summary>
+    public static string Gen0Budget(string? variable)
+    {
+        const string Default = "runtime default (./uft sets 256 MB: docs/reliability.md)";
+        if (string.IsNullOrWhiteSpace(variable)) return Default;
+        string hex = variable.Trim().StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? variable.Trim()[2..] : variable.Trim();
+        return ulong.TryParse(hex, System.Globalization.NumberStyles.AllowHexSpecifier, null, out ulong bytes)
+            ? $"{bytes / (1024.0 * 1024):0.#} MB (DOTNET_GCgen0size={variable})"
+            : $"DOTNET_GCgen0size={variable} is not hexadecimal: {Default}";
+    }
+
     public static IEnumerable<(string Key, string Value)> Describe()
     {
         yield return ("UFT", Version);
@@ -40,6 +54,7 @@ public static class UftInfo
         yield return ("torch threads", $"{torch.get_num_threads()} intra-op, {torch.get_num_interop_threads()} inter-op");
         yield return ("CPU features", CpuFeatures());
         yield return ("denormals", NativeRuntime.FlushDenormals() ? "flushed to zero (FTZ/DAZ)" : "not flushed: this libtorch lacks the setting");
+        yield return ("GC gen0 budget", Gen0Budget(Environment.GetEnvironmentVariable("DOTNET_GCgen0size")));
         bool cuda = torch.cuda.is_available();
         yield return ("CUDA", cuda ? $"available, {torch.cuda.device_count()} device(s)" : "not available (CPU build)");
     }

@@ -12,13 +12,20 @@ static class Cli
 
     public static Result Run(params string[] args) => RunIn(null, args);
 
-    public static Result RunIn(string? workingDir, params string[] args)
+    public static Result RunIn(string? workingDir, params string[] args) => Start(workingDir, null, args);
+
+    /// <summary>Runs with these environment variables set (a null value removes the variable).</summary>
+    public static Result RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args) => Start(null, environment, args);
+
+    static Result Start(string? workingDir, IReadOnlyDictionary<string, string?>? environment, string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Uft.Cli.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         if (workingDir is not null) psi.WorkingDirectory = workingDir;
         psi.Environment["COLUMNS"] = "200";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) psi.Environment.Remove(name); else psi.Environment[name] = value;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
