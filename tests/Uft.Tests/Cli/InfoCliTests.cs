@@ -11,11 +11,11 @@ public class InfoCliTests
     {
         var set = Cli.RunWith(new Dictionary<string, string?> { ["DOTNET_GCgen0size"] = "0x10000000" }, "info");
         Assert.Equal(0, set.ExitCode);
-        Assert.Matches(@"GC gen0 budget\s*│\s*256 MB \(DOTNET_GCgen0size=0x10000000\)", set.Stdout);
+        Assert.Matches(@"GC gen0 budget\s*[│|]\s*256 MB \(DOTNET_GCgen0size=0x10000000\)", set.Stdout);
 
         var unset = Cli.RunWith(new Dictionary<string, string?> { ["DOTNET_GCgen0size"] = null }, "info");
         Assert.Equal(0, unset.ExitCode);
-        Assert.Matches(@"GC gen0 budget\s*│\s*runtime default \(./uft sets 256 MB", unset.Stdout);
+        Assert.Matches(@"GC gen0 budget\s*[│|]\s*runtime default \(./uft sets 256 MB", unset.Stdout);
     }
 
     [Theory]

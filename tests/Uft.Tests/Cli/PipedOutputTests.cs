@@ -27,7 +27,7 @@ public class PipedOutputTests
         foreach (var b in Backbones.All)
             Assert.Contains(lines, l => Cells(l) is { } c && c.SequenceEqual([b.Name, b.Architecture, b.FeatureDim.ToString(), b.Weights, b.Status]));
         Assert.Contains(Backbones.All, b => b.Weights.Length > 80);
-        Assert.Contains("Any --backbone also takes a file: a UFT backbone.safetensors, a torchvision ResNet state dict or a MoCo checkpoint (.pth).", lines);
+        Assert.Contains("Any --backbone also takes a file: a UFT backbone.safetensors, a torchvision ResNet state dict or a MoCo checkpoint (.pth, .pth.tar: torch.save zip or pre-1.6 format, read without Python).", lines);
         Assert.DoesNotContain(lines, l => l.Length > 0 && l.Trim().Length == 0); // no padding-only lines
     }
 

@@ -68,7 +68,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.Inputs>
         { $"finetune {Naive} --seed x", "--seed x" },
         { $"finetune {Naive} --workers -1", "--workers" },
         { $"finetune {Naive} --checkpoint-every 0", "--checkpoint-every" },
-        { $"finetune {Naive} --monitor-every 0", "--monitor-every" },
+        { $"finetune {Naive} --monitor-every -1", "--monitor-every" },
         { $"finetune {Naive} --monitor-train {{T}}", "--monitor-test" },
         { $"finetune {Naive} --monitor-train {{MISSING}} --monitor-test {{MISSING}}", "no-such-folder" },
         { $"finetune {Naive} --device tpu", "--device tpu" },
