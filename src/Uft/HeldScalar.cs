@@ -11,10 +11,13 @@ namespace Uft;
 /// wrong value. The per-step paths (optimizer, momentum update, residual adds, batch-norm counters, the ImageNet input
 /// adapter, the mixed loss) pass held Scalars instead.
 /// </summary>
-public sealed class HeldScalar
+public sealed class HeldScalar : IDisposable
 {
     /// <summary>The integer 1 (alpha of a plain add, the batch counter's increment), alive for the whole process.</summary>
     public static readonly Scalar One = 1.ToScalar();
+
+    /// <summary>Other integer constants of the per-batch paths (distances, clamps), alive for the whole process.</summary>
+    public static readonly Scalar Zero = 0.ToScalar(), Two = 2.ToScalar(), MinusTwo = (-2).ToScalar();
 
     double value = double.NaN;
     Scalar? scalar;
@@ -29,5 +32,12 @@ public sealed class HeldScalar
             value = v;
         }
         return scalar;
+    }
+
+    /// <summary>Frees the native Scalar now; a later <see cref="Of"/> makes a new one.</summary>
+    public void Dispose()
+    {
+        scalar?.Dispose();
+        scalar = null;
     }
 }
