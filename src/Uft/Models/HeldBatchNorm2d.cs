@@ -18,7 +18,7 @@ public sealed class HeldBatchNorm2d(long channels, double eps = 1e-5, double mom
         double factor = momentum ?? 0.0;
         if (training && track_running_stats && num_batches_tracked is not null)
         {
-            using (no_grad()) num_batches_tracked.add_(HeldScalar.One, HeldScalar.One).Dispose();
+            using (no_grad()) num_batches_tracked.add_(HeldScalar.One, HeldScalar.One);
             factor = momentum ?? 1.0 / num_batches_tracked.item<long>();
         }
         bool useRunning = !training || track_running_stats;
