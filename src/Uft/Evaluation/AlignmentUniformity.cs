@@ -20,7 +20,7 @@ public static class AlignmentUniformity
         using var _ = no_grad();
         var a = nn.functional.normalize(z1.detach().to(ScalarType.Float64), dim: 1);
         var b = nn.functional.normalize(z2.detach().to(ScalarType.Float64), dim: 1);
-        double align = (a - b).pow(2).sum(1).mean().ToDouble();
+        double align = (a - b).pow(HeldScalar.Two).sum(1).mean().ToDouble();
         return (align, (Uniformity(a) + Uniformity(b)) / 2);
     }
 
@@ -28,8 +28,8 @@ public static class AlignmentUniformity
     {
         long n = z.shape[0];
         // For unit vectors ||zi - zj||² = 2 - 2 zi·zj; pairs i < j as torch.pdist takes them.
-        var sq = (2 - 2 * z.matmul(z.t())).clamp_min(0);
+        var sq = z.matmul(z.t()).mul_(HeldScalar.MinusTwo).add_(HeldScalar.Two, HeldScalar.One).clamp_min_(HeldScalar.Zero);
         var upper = ones(n, n, dtype: ScalarType.Bool).triu(1);
-        return sq.masked_select(upper).mul(-2).exp().mean().log().ToDouble();
+        return sq.masked_select(upper).mul(HeldScalar.MinusTwo).exp().mean().log().ToDouble();
     }
 }

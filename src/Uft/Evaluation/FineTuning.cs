@@ -77,7 +77,9 @@ public static class FineTuning
     {
         var head = nn.Linear(inFeatures, numClasses);
         using var _ = no_grad();
-        head.weight!.copy_(randn(numClasses, inFeatures, generator: new Generator((ulong)seed)) * 0.01);
+        using var scale = 0.01.ToScalar();
+        using var init = randn(numClasses, inFeatures, generator: new Generator((ulong)seed));
+        head.weight!.copy_(init.mul_(scale));
         head.bias!.zero_();
         return head;
     }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using Uft.Data;
 using Uft.Models;
+using Uft.Training;
 using static TorchSharp.torch;
 
 namespace Uft.Evaluation;
@@ -33,11 +34,13 @@ public static class FixMatch
         var decodedLabelled = labelled.Zip(BatchBuilder.Decode(labelled, weak.Size)).ToDictionary(p => p.First.Path, p => p.Second);
         using var head = FineTuning.NewHead(backbone.FeatureDim, numClasses, seed);
         var baseLr = new[] { options.LrHead, options.LrBackbone };
-        using var optimizer = optim.SGD(new TorchSharp.Modules.SGD.ParamGroup[]
-        {
-            new(head.parameters(), lr: baseLr[0], momentum: options.Momentum, weight_decay: options.WeightDecay, nesterov: true),
-            new(backbone.parameters(), lr: baseLr[1], momentum: options.Momentum, weight_decay: options.WeightDecay, nesterov: true),
-        }, options.LrHead);
+        // Uft's SGD rather than optim.SGD, whose step hands libtorch unheld Scalars (see HeldScalar).
+        MomentumSgd[] optimizers =
+        [
+            new(head.named_parameters(), baseLr[0], options.Momentum, options.WeightDecay, nesterov: true),
+            new(backbone.named_parameters(), baseLr[1], options.Momentum, options.WeightDecay, nesterov: true),
+        ];
+        using var lambdaU = new HeldScalar();
         backbone.train();
         head.train();
         int b = options.BatchSize, ub = options.Mu * options.BatchSize;
@@ -46,8 +49,7 @@ public static class FixMatch
             ct.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             double decay = Math.Cos(7 * Math.PI * step / (16.0 * options.Steps));
-            int g = 0;
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = baseLr[g++] * decay;
+            for (int g = 0; g < optimizers.Length; g++) optimizers[g].LearningRate = baseLr[g] * decay;
 
             var labelledBatch = Enumerable.Range(0, b).Select(_ => labelled[rng.Next(labelled.Count)]).ToList();
             var unlabelledBatch = Enumerable.Range(0, ub).Select(_ => train[rng.Next(train.Count)]).ToList();
@@ -58,18 +60,19 @@ public static class FixMatch
             var us = BatchBuilder.Build(unlabelledImages, strong, unlabelledImages.Select(_ => rng.Next()).ToArray());
             var y = tensor(labelledBatch.Select(i => (long)i.Label).ToArray());
 
-            optimizer.zero_grad();
+            foreach (var o in optimizers) o.ZeroGrad();
             // One forward over all three parts so batch norm sees them together, as FixMatch's interleaving intends.
             var logits = head.call(backbone.call(cat([xl, uw, us], 0)));
             var logitsL = logits.narrow(0, 0, b);
             var logitsW = logits.narrow(0, b, ub).detach();
             var logitsS = logits.narrow(0, b + ub, ub);
             var (confidence, pseudo) = nn.functional.softmax(logitsW, 1).max(1);
-            var mask = confidence.ge(options.Threshold).to(logitsS.dtype);
+            using var threshold = options.Threshold.ToScalar();
+            var mask = confidence.ge(threshold).to(logitsS.dtype);
             var lossU = (nn.functional.cross_entropy(logitsS, pseudo, reduction: nn.Reduction.None) * mask).mean();
-            var loss = nn.functional.cross_entropy(logitsL, y) + options.LambdaU * lossU;
+            var loss = nn.functional.cross_entropy(logitsL, y).add(lossU, lambdaU.Of(options.LambdaU));
             loss.backward();
-            optimizer.step();
+            foreach (var o in optimizers) o.Step();
             progress?.Report(new EvalProgress($"semi-{shots}", step + 1, options.Steps));
         }
         var predictions = FineTuning.Predict(backbone, head, normalise: false, test, evalTransform, options.EvalBatchSize, progress, ct);

@@ -28,7 +28,7 @@ public static class KMeans
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var points = x.contiguous();
-        var sqNorms = points.pow(2).sum(1);
+        var sqNorms = points.pow(HeldScalar.Two).sum(1);
         double threshold = tol * points.var(0, unbiased: false).mean().ToDouble();
         var rng = new Random(seed);
         Tensor? bestCentroids = null;
@@ -53,7 +53,8 @@ public static class KMeans
 
     /// <summary>Squared Euclidean distances (N, M) between rows of x and rows of c, clamped at 0 against rounding.</summary>
     static Tensor SquaredDistances(Tensor x, Tensor xSqNorms, Tensor c) =>
-        (xSqNorms.unsqueeze(1) - 2 * x.matmul(c.t()) + c.pow(2).sum(1).unsqueeze(0)).clamp_min_(0);
+        x.matmul(c.t()).mul_(HeldScalar.MinusTwo).add_(xSqNorms.unsqueeze(1), HeldScalar.One)
+            .add_(c.pow(HeldScalar.Two).sum(1).unsqueeze(0), HeldScalar.One).clamp_min_(HeldScalar.Zero);
 
     static (Tensor Assign, double Inertia) Lloyd(Tensor x, Tensor sqNorms, ref Tensor centroids, int maxIter, double threshold)
     {
@@ -66,13 +67,13 @@ public static class KMeans
             var assign = SquaredDistances(x, sqNorms, centroids).argmin(1);
             if (previous is not null && assign.eq(previous).all().ToBoolean()) break;
             previous = assign.MoveToOuterDisposeScope();
-            var sums = zeros(k, x.shape[1], dtype: x.dtype).index_add_(0, assign, x, 1);
-            var counts = zeros(k, dtype: x.dtype).index_add_(0, assign, ones(n, dtype: x.dtype), 1);
-            var updated = sums / counts.clamp_min(1).unsqueeze(1);
-            var empty = counts.eq(0);
+            var sums = zeros(k, x.shape[1], dtype: x.dtype).index_add_(0, assign, x, HeldScalar.One);
+            var counts = zeros(k, dtype: x.dtype).index_add_(0, assign, ones(n, dtype: x.dtype), HeldScalar.One);
+            var updated = sums / counts.clamp_min(HeldScalar.One).unsqueeze(1);
+            var empty = counts.eq(HeldScalar.Zero);
             if (empty.any().ToBoolean())
                 updated = ReseedEmpty(x, sqNorms, centroids, assign, updated, empty);
-            double shift = (updated - centroids).pow(2).sum().ToDouble();
+            double shift = (updated - centroids).pow(HeldScalar.Two).sum().ToDouble();
             centroids = updated.MoveToOuterDisposeScope();
             if (shift <= threshold) break;
         }

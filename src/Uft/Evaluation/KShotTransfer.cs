@@ -1,6 +1,7 @@
 using TorchSharp;
 using Uft.Data;
 using Uft.Models;
+using Uft.Training;
 using static TorchSharp.torch;
 
 namespace Uft.Evaluation;
@@ -35,11 +36,12 @@ public static class KShotTransfer
         var decoded = labelled.Zip(BatchBuilder.Decode(labelled, trainTransform.Size)).ToDictionary(p => p.First.Path, p => p.Second);
 
         using var head = FineTuning.NewHead(backbone.FeatureDim, numClasses, seed);
-        using var optimizer = optim.SGD(new TorchSharp.Modules.SGD.ParamGroup[]
-        {
-            new(head.parameters(), lr: options.LrHead, momentum: options.Momentum, weight_decay: options.WeightDecay),
-            new(backbone.parameters(), lr: options.LrBackbone, momentum: options.Momentum, weight_decay: options.WeightDecay),
-        }, options.LrHead);
+        // Uft's SGD rather than optim.SGD, whose step hands libtorch unheld Scalars (see HeldScalar).
+        MomentumSgd[] optimizers =
+        [
+            new(head.named_parameters(), options.LrHead, options.Momentum, options.WeightDecay),
+            new(backbone.named_parameters(), options.LrBackbone, options.Momentum, options.WeightDecay),
+        ];
         backbone.train();
         if (options.FreezeBatchNorm) FrozenBatchNorm.Apply(backbone);
         head.train();
@@ -52,10 +54,10 @@ public static class KShotTransfer
                 using var scope = NewDisposeScope();
                 var x = BatchBuilder.Build(batchItems.Select(i => decoded[i.Path]).ToList(), trainTransform, batchItems.Select(_ => rng.Next()).ToArray());
                 var y = tensor(batchItems.Select(i => (long)i.Label).ToArray());
-                optimizer.zero_grad();
+                foreach (var o in optimizers) o.ZeroGrad();
                 var logits = head.call(nn.functional.normalize(backbone.call(x), dim: 1));
                 nn.functional.cross_entropy(logits, y).backward();
-                optimizer.step();
+                foreach (var o in optimizers) o.Step();
             }
             progress?.Report(new EvalProgress($"{shots}-shot", epoch + 1, options.Epochs));
         }

@@ -24,13 +24,14 @@ public static class KnnClassifier
         using var _ = no_grad();
         var bank = nn.functional.normalize(trainFeats, dim: 1).t().contiguous();
         var bankLabels = tensor(trainLabels.Select(l => (long)l).ToArray());
+        using var t = temperature.ToScalar(); // held across the native calls (see HeldScalar)
         for (long start = 0; start < q; start += chunk)
         {
             using var step = NewDisposeScope();
             long n = Math.Min(chunk, q - start);
             var sims = nn.functional.normalize(testFeats.narrow(0, start, n), dim: 1).matmul(bank);
             var (topSim, topIdx) = sims.topk(kk, dim: 1);
-            var weights = (topSim / temperature).exp_();
+            var weights = topSim.div(t).exp_();
             var votes = zeros(n, numClasses, dtype: weights.dtype).scatter_add_(1, bankLabels[topIdx], weights);
             var pred = votes.argmax(1).to(ScalarType.Int32).data<int>().ToArray();
             Array.Copy(pred, 0, predictions, start, n);

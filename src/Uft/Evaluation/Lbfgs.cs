@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Uft.Evaluation;
@@ -25,13 +26,14 @@ public static class Lbfgs
             for (int i = s.Count - 1; i >= 0; i--)
             {
                 alpha[i] = s[i].dot(q).item<double>() / y[i].dot(s[i]).item<double>();
-                q.sub_(y[i] * alpha[i]);
+                using (var a = (-alpha[i]).ToScalar()) q.add_(y[i], a);
             }
-            if (s.Count > 0) q.mul_(s[^1].dot(y[^1]).item<double>() / y[^1].dot(y[^1]).item<double>());
+            if (s.Count > 0)
+                using (var gamma = (s[^1].dot(y[^1]).item<double>() / y[^1].dot(y[^1]).item<double>()).ToScalar()) q.mul_(gamma);
             for (int i = 0; i < s.Count; i++)
             {
                 double beta = y[i].dot(q).item<double>() / y[i].dot(s[i]).item<double>();
-                q.add_(s[i] * (alpha[i] - beta));
+                using (var c = (alpha[i] - beta).ToScalar()) q.add_(s[i], c);
             }
             var d = q.neg();
             double slope = g.dot(d).item<double>();
@@ -41,7 +43,7 @@ public static class Lbfgs
             Tensor xNew; double lossNew; Tensor gNew;
             while (true)
             {
-                xNew = x + d * step;
+                using (var t = step.ToScalar()) xNew = x.add(d, t);
                 (lossNew, gNew) = f(xNew);
                 if (lossNew <= loss + 1e-4 * step * slope || step < 1e-10) break;
                 step *= 0.5;

@@ -56,7 +56,10 @@ public static class LinearProbe
         var y = tensor(trainLabels.Select(l => (long)l).ToArray());
         long d = x.shape[1];
         var generator = new Generator((ulong)seed);
-        var theta0 = cat([randn(d * numClasses, generator: generator, dtype: ScalarType.Float64) * 0.01, zeros(numClasses, dtype: ScalarType.Float64)]);
+        // Numbers reach libtorch as Scalars held until the end of the fit (see HeldScalar).
+        using var initScale = 0.01.ToScalar();
+        using var halfDecay = (0.5 * weightDecay).ToScalar();
+        var theta0 = cat([randn(d * numClasses, generator: generator, dtype: ScalarType.Float64).mul_(initScale), zeros(numClasses, dtype: ScalarType.Float64)]);
         var x64 = x.to(ScalarType.Float64);
         (double, Tensor) LossAndGradient(Tensor theta)
         {
@@ -64,7 +67,7 @@ public static class LinearProbe
             var t = theta.detach().requires_grad_(true);
             var w = t.narrow(0, 0, d * numClasses).view(d, numClasses);
             var bias = t.narrow(0, d * numClasses, numClasses);
-            var loss = nn.functional.cross_entropy(x64.matmul(w) + bias, y) + 0.5 * weightDecay * w.pow(2).sum();
+            var loss = nn.functional.cross_entropy(x64.matmul(w).add_(bias, HeldScalar.One), y).add_(w.pow(HeldScalar.Two).sum(), halfDecay);
             loss.backward();
             return (loss.item<double>(), t.grad!.clone().MoveToOuterDisposeScope());
         }
@@ -72,7 +75,7 @@ public static class LinearProbe
         var wFit = theta.narrow(0, 0, d * numClasses).view(d, numClasses).to(ScalarType.Float32);
         var b = theta.narrow(0, d * numClasses, numClasses).to(ScalarType.Float32);
         using var _ = no_grad();
-        var logits = testFeats.detach().to(ScalarType.Float32).matmul(wFit) + b;
+        var logits = testFeats.detach().to(ScalarType.Float32).matmul(wFit).add_(b, HeldScalar.One);
         return logits.argmax(1).to(ScalarType.Int32).data<int>().ToArray();
     }
 }

@@ -30,7 +30,11 @@ public static class TSne
         // The descent runs in float32 (memory-bound N x N passes, half the bytes); affinities were found in float64.
         p = p.to(ScalarType.Float32);
         var generator = new Generator((ulong)seed);
-        var y = randn(n, 2, generator: generator).mul_(1e-4);
+        // Every number reaches libtorch as a held Scalar (see HeldScalar).
+        using var initScale = 1e-4.ToScalar();
+        // Disposed at the end of the method, so alive through the last iteration's native calls.
+        using HeldScalar exaggerationS = new(), momentumS = new(), minusInvZ = new(), minusLr = new(), shrink = new(), grow = new(), minGain = new(), four = new();
+        var y = randn(n, 2, generator: generator).mul_(initScale);
         var update = zeros_like(y);
         var gains = ones_like(y);
         double lr = Math.Max(n / Exaggeration / 4, 50);
@@ -41,18 +45,19 @@ public static class TSne
             double exaggeration = it < ExaggerationIters ? Exaggeration : 1;
             double momentum = it < ExaggerationIters ? 0.5 : 0.8;
             // Student-t kernel num_ij = 1 / (1 + ||yi - yj||²), built in place; Q = num / sum(num).
-            var sq = y.pow(2).sum(1);
-            var num = y.matmul(y.t()).mul_(-2).add_(sq.unsqueeze(1)).add_(sq.unsqueeze(0)).clamp_min_(0).add_(1).reciprocal_();
+            var sq = y.pow(HeldScalar.Two).sum(1);
+            var num = y.matmul(y.t()).mul_(HeldScalar.MinusTwo).add_(sq.unsqueeze(1), HeldScalar.One).add_(sq.unsqueeze(0), HeldScalar.One)
+                .clamp_min_(HeldScalar.Zero).add_(HeldScalar.One, HeldScalar.One).reciprocal_();
             num.diagonal().zero_();
             double z = num.sum().ToDouble();
             // Gradient 4 sum_j (p_ij - q_ij) num_ij (yi - yj).
-            var pq = num.mul(-1 / z).add_(p, alpha: exaggeration).mul_(num);
-            var grad = (pq.sum(1, keepdim: true) * y - pq.matmul(y)).mul_(4);
+            var pq = num.mul(minusInvZ.Of(-1 / z)).add_(p, alpha: exaggerationS.Of(exaggeration)).mul_(num);
+            var grad = (pq.sum(1, keepdim: true) * y - pq.matmul(y)).mul_(four.Of(4));
             // Gains grow where the gradient keeps pushing against the running update, shrink otherwise.
             var same = grad.sign().eq(update.sign());
-            gains.copy_(where(same, gains * 0.8, gains + 0.2).clamp_min_(0.01));
-            update.mul_(momentum).sub_(gains * grad * lr);
-            y.add_(update);
+            gains.copy_(where(same, gains.mul(shrink.Of(0.8)), gains.add(grow.Of(0.2), HeldScalar.One)).clamp_min_(minGain.Of(0.01)));
+            update.mul_(momentumS.Of(momentum)).add_(gains * grad, minusLr.Of(-lr));
+            y.add_(update, HeldScalar.One);
             if ((it + 1) % 50 == 0) progress?.Report(new EvalProgress("t-SNE", it + 1, iterations));
         }
         return y.MoveToOuterDisposeScope();
@@ -63,15 +68,17 @@ public static class TSne
     {
         var centred = x - x.mean([0], keepdim: true);
         if (dims <= 0 || x.shape[1] <= dims) return centred;
-        var cov = centred.t().matmul(centred) / Math.Max(1, x.shape[0] - 1);
+        using var count = Math.Max(1, x.shape[0] - 1).ToScalar();
+        var cov = centred.t().matmul(centred).div_(count);
         var (_, vectors) = linalg.eigh(cov); // ascending eigenvalues
         return centred.matmul(vectors.narrow(1, x.shape[1] - dims, dims).flip(1));
     }
 
     static Tensor SquaredDistances(Tensor x)
     {
-        var sq = x.pow(2).sum(1);
-        return (sq.unsqueeze(1) - 2 * x.matmul(x.t()) + sq.unsqueeze(0)).clamp_min_(0);
+        var sq = x.pow(HeldScalar.Two).sum(1);
+        return x.matmul(x.t()).mul_(HeldScalar.MinusTwo).add_(sq.unsqueeze(1), HeldScalar.One).add_(sq.unsqueeze(0), HeldScalar.One)
+            .clamp_min_(HeldScalar.Zero);
     }
 
     /// <summary>Symmetrised affinities P = (P_j|i + P_i|j) / 2N, each row's bandwidth bisected (all rows at once)
@@ -81,28 +88,32 @@ public static class TSne
         long n = dist.shape[0];
         var eye = torch.eye(n, dtype: ScalarType.Bool);
         // Shifting each row by its smallest off-diagonal distance keeps exp() in range and leaves P unchanged.
-        var d = dist - dist.masked_fill(eye, double.PositiveInfinity).min(1, keepdim: true).values;
-        d = d.masked_fill(eye, 0);
-        double target = Math.Log(perplexity);
+        using var infinity = double.PositiveInfinity.ToScalar();
+        using var target = Math.Log(perplexity).ToScalar();
+        using var minSum = 1e-300.ToScalar();
+        var d = dist - dist.masked_fill(eye, infinity).min(1, keepdim: true).values;
+        d = d.masked_fill(eye, HeldScalar.Zero);
         var beta = ones(n, 1, dtype: ScalarType.Float64);
-        var lo = full(n, 1, 0.0, dtype: ScalarType.Float64);
-        var hi = full(n, 1, double.PositiveInfinity, dtype: ScalarType.Float64);
+        var lo = zeros(n, 1, dtype: ScalarType.Float64);
+        var hi = full(n, 1, infinity, dtype: ScalarType.Float64);
         Tensor? cond = null;
         for (int i = 0; i < 100; i++)
         {
             // Per-iteration scope: each try allocates several N x N tensors.
             using var step = NewDisposeScope();
-            var c = (-d * beta).exp_().masked_fill_(eye, 0);
-            var sum = c.sum(1, keepdim: true).clamp_min_(1e-300);
-            var entropy = sum.log() + beta * (d * c).sum(1, keepdim: true) / sum;
+            var c = (d.neg() * beta).exp_().masked_fill_(eye, HeldScalar.Zero);
+            var sum = c.sum(1, keepdim: true).clamp_min_(minSum);
+            var entropy = sum.log().add_(beta * (d * c).sum(1, keepdim: true) / sum, HeldScalar.One);
             cond?.Dispose();
             cond = c.div_(sum).MoveToOuterDisposeScope();
-            if ((entropy - target).abs().max().ToDouble() < 1e-5) break;
-            var tooFlat = entropy > target; // entropy too high: narrow the kernel (raise beta)
+            if (entropy.sub(target).abs().max().ToDouble() < 1e-5) break;
+            var tooFlat = entropy.gt(target); // entropy too high: narrow the kernel (raise beta)
             lo = where(tooFlat, beta, lo).MoveToOuterDisposeScope();
             hi = where(tooFlat, hi, beta).MoveToOuterDisposeScope();
-            beta = where(hi.isinf(), beta * 2, (lo + hi) / 2).MoveToOuterDisposeScope();
+            beta = where(hi.isinf(), beta.mul(HeldScalar.Two), lo.add(hi, HeldScalar.One).div_(HeldScalar.Two)).MoveToOuterDisposeScope();
         }
-        return ((cond! + cond!.t()) / (2 * n)).clamp_min_(1e-12);
+        using var pairs = (2 * n).ToScalar();
+        using var minP = 1e-12.ToScalar();
+        return cond!.add(cond!.t(), HeldScalar.One).div_(pairs).clamp_min_(minP);
     }
 }

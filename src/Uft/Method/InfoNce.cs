@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Uft.Method;
@@ -16,7 +17,8 @@ public static class InfoNce
         using var scope = NewDisposeScope();
         var lPos = (q * positive).sum(1, keepdim: true);
         var lNeg = q.matmul(queue.t());
-        return cat([lPos, lNeg], 1).div(temperature).MoveToOuterDisposeScope();
+        using var t = temperature.ToScalar();
+        return cat([lPos, lNeg], 1).div_(t).MoveToOuterDisposeScope();
     }
 
     /// <summary>Per-sample losses (N): −log softmax(logits)[0] = logsumexp(logits) − logits[0].

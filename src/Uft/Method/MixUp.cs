@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Uft.Method;
@@ -13,7 +14,9 @@ public static class MixUp
         if (!(lambda >= 0 && lambda <= 1)) throw new ArgumentOutOfRangeException(nameof(lambda), $"λ {lambda} is not in [0, 1]");
         using var scope = NewDisposeScope();
         using var index = tensor(partner, device: images.device);
-        var mixed = images.mul(lambda).add_(images.index_select(0, index), alpha: 1 - lambda);
+        using var own = lambda.ToScalar();
+        using var other = (1 - lambda).ToScalar();
+        var mixed = images.mul(own).add_(images.index_select(0, index), alpha: other);
         return new MixedBatch(mixed.MoveToOuterDisposeScope(), partner, lambda);
     }
 

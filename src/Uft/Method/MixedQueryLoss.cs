@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Uft.Method;
@@ -16,7 +17,9 @@ public static class MixedQueryLoss
         using var scope = NewDisposeScope();
         var a = InfoNce.PerSample(mixedQueries, keysA, queue, temperature, exclude);
         var b = InfoNce.PerSample(mixedQueries, keysB, queue, temperature, exclude);
-        return a.mul(lambda).add(b, alpha: 1 - lambda).MoveToOuterDisposeScope();
+        using var own = lambda.ToScalar();
+        using var other = (1 - lambda).ToScalar();
+        return a.mul(own).add_(b, alpha: other).MoveToOuterDisposeScope();
     }
 
     /// <summary>The batch mean of <see cref="PerSample"/>.</summary>

@@ -12,6 +12,6 @@ public static class FrozenBatchNorm
     public static void Apply(torch.nn.Module module)
     {
         foreach (var m in module.modules())
-            if (m is TorchSharp.Modules.BatchNorm2d or SplitBatchNorm) m.eval();
+            if (m is TorchSharp.Modules.BatchNorm or SplitBatchNorm) m.eval();
     }
 }

@@ -42,7 +42,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
         if (inputAdapter is not null && (inputAdapter.parameters().Any() || inputAdapter.state_dict().Count > 0))
             throw new ArgumentException("an input adapter must not hold parameters or persistent buffers", nameof(inputAdapter));
         input_adapter = inputAdapter;
-        norm ??= c => BatchNorm2d(c);
+        norm ??= c => new HeldBatchNorm2d(c);
         int expansion = bottleneck ? 4 : 1;
         conv1 = Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
         bn1 = norm(64);

@@ -24,7 +24,7 @@ public static class BatchNormRecalibration
             foreach (var n in norms)
             {
                 n.running_mean!.zero_();
-                n.running_var!.fill_(1);
+                n.running_var!.fill_(HeldScalar.One);
                 n.num_batches_tracked?.zero_();
                 n.momentum = null; // null: cumulative moving average, i.e. the plain mean over batches
             }

@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
 namespace Uft.Training;
 
 /// <summary>
@@ -9,6 +12,8 @@ namespace Uft.Training;
 /// <item><c>io-error-checkpoint</c>: the checkpoint write fails with an IOException after the tensors are written to the
 /// temporary file (a full disk).</item>
 /// <item><c>nan-loss@N</c>: the loss of global step N (0-based) becomes NaN.</item>
+/// <item><c>gc-stress=MS</c>: from the moment this assembly loads, a thread forces a full collection and waits for the
+/// finalizers every MS milliseconds (<see cref="GcStress"/>), for the library and the CLI alike.</item>
 /// </list>
 /// See docs/reliability.md.
 /// </summary>
@@ -19,6 +24,15 @@ public static class Faults
     static Dictionary<string, string> Parse(string? spec) =>
         (spec ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(f => f.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+
+    /// <summary>Starts <see cref="GcStress"/> when <c>gc-stress=MS</c> is set; runs when the assembly loads, so a program
+    /// that calls the library without the CLI is stressed too.</summary>
+    [ModuleInitializer]
+    [SuppressMessage("Usage", "CA2255", Justification = "test-only hook; without UFT_FAULT it only reads one variable")]
+    internal static void StartGcStress()
+    {
+        if (Active.TryGetValue("gc-stress", out var ms)) GcStress.Start(TimeSpan.FromMilliseconds(int.Parse(ms)));
+    }
 
     /// <summary>Sleeps when <c>sleep-&lt;point&gt;=MS</c> is set.</summary>
     public static void Sleep(string point)

@@ -4,10 +4,11 @@ using static TorchSharp.torch;
 namespace Uft.Training;
 
 /// <summary>
-/// SGD with momentum and weight decay, PyTorch semantics (no dampening, no Nesterov):
-/// d = g + wd·p; buf = μ·buf + d; p −= lr·buf. Written here rather than using TorchSharp's <c>optim.SGD</c> so that
-/// the momentum buffers are plain named tensors that a checkpoint saves and restores exactly; TorchSharp keeps
-/// them in optimizer-internal state with no stable names.
+/// SGD with momentum and weight decay, PyTorch semantics (no dampening): d = g + wd·p; buf = μ·buf + d;
+/// p −= lr·buf, or with Nesterov p −= lr·(d + μ·buf). Written here rather than using TorchSharp's <c>optim.SGD</c> so
+/// that the momentum buffers are plain named tensors that a checkpoint saves and restores exactly (TorchSharp keeps
+/// them in optimizer-internal state with no stable names), and so that every number reaches libtorch as a held
+/// Scalar: <c>optim.SGD.step</c> passes its weight decay, momentum and learning rate as temporaries (see HeldScalar).
 /// </summary>
 public sealed class MomentumSgd
 {
@@ -17,14 +18,16 @@ public sealed class MomentumSgd
     public double LearningRate { get; set; }
     public double Momentum { get; }
     public double WeightDecay { get; }
+    public bool Nesterov { get; }
 
     /// <param name="parameters">Named parameters; the names key the momentum buffers in <see cref="StateDict"/>.</param>
-    public MomentumSgd(IEnumerable<(string Name, Parameter Parameter)> parameters, double learningRate, double momentum = 0.9, double weightDecay = 1e-4)
+    public MomentumSgd(IEnumerable<(string Name, Parameter Parameter)> parameters, double learningRate, double momentum = 0.9, double weightDecay = 1e-4,
+        bool nesterov = false)
     {
         if (!(learningRate >= 0)) throw UftException.Usage($"--lr: {learningRate} must be a non-negative number");
         if (!(momentum >= 0 && momentum < 1)) throw UftException.Usage($"--momentum: {momentum} must be in [0, 1)");
         if (!(weightDecay >= 0)) throw UftException.Usage($"--wd: {weightDecay} must be a non-negative number");
-        LearningRate = learningRate; Momentum = momentum; WeightDecay = weightDecay;
+        LearningRate = learningRate; Momentum = momentum; WeightDecay = weightDecay; Nesterov = nesterov;
         // Zero buffers make the first step buf = d, as PyTorch's clone of d on first use.
         slots = parameters.Select(p => (p.Name, p.Parameter, zeros_like(p.Parameter).requires_grad_(false))).ToArray();
     }
@@ -47,7 +50,7 @@ public sealed class MomentumSgd
             if (g is null) continue;
             var d = WeightDecay != 0 ? g.add(p, alpha: decay.Of(WeightDecay)) : g;
             buf.mul_(momentum.Of(Momentum)).add_(d, HeldScalar.One);
-            p.add_(buf, alpha: step.Of(-LearningRate));
+            p.add_(Nesterov ? d.add(buf, momentum.Of(Momentum)) : buf, alpha: step.Of(-LearningRate));
         }
     }
 

@@ -26,6 +26,8 @@ public sealed record TrainResult(IReadOnlyList<EpochMetrics> Epochs, bool Comple
 /// </summary>
 public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progress = null, Action<string>? notice = null)
 {
+    // The injected NaN of UFT_FAULT=nan-loss, held for the process (see HeldScalar).
+    static readonly Scalar NaN = double.NaN.ToScalar();
     // Not readonly: --minutes sets the epochs once the warm-up has measured a step.
     TrainConfig config = config.Validate();
     readonly Action<string> notice = notice ?? (_ => { });
@@ -138,7 +140,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 optimizer.ZeroGrad();
                 // Indices number the target images, then the replay images after them: an id per image of the run.
                 using var r = moco.Step(b.Views[0].to(device, non_blocking: true), b.Views[1].to(device, non_blocking: true), RandomDraws.ForStep(config.Seed, step), mixing, b.Indices);
-                var lossTensor = Faults.At("nan-loss", step) ? r.Loss * double.NaN : r.Loss;
+                var lossTensor = Faults.At("nan-loss", step) ? r.Loss.mul(NaN) : r.Loss;
                 double loss = lossTensor.item<float>();
                 bool finite = double.IsFinite(loss);
                 if (finite)

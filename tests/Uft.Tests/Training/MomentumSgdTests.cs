@@ -30,4 +30,31 @@ public class MomentumSgdTests
         Assert.Equal(0.96849, buf[0], 1e-5);
         Assert.Equal(-1.86102, buf[1], 1e-5);
     }
+
+    [Fact]
+    public void NesterovStepsFollowPyTorchSemantics()
+    {
+        // As above with Nesterov (PyTorch: p -= lr (d + momentum buf)), the k-shot and FixMatch protocols' optimizer.
+        // step 1: d = (0.51, -0.98) = buf; p -= 0.1 * 1.9 d -> (0.9031, 2.1862)
+        // step 2: d = (0.509031, -0.978138); buf = 0.9 (0.51, -0.98) + d = (0.968031, -1.860138);
+        //         p -= 0.1 (d + 0.9 buf) = 0.1 (1.3802589, -2.6522622) -> (0.76507411, 2.45142622)
+        using var p = new Parameter(tensor(new float[] { 1, 2 }));
+        using var g = tensor(new float[] { 0.5f, -1 });
+        var sgd = new MomentumSgd([("w", p)], 0.1, 0.9, 0.01, nesterov: true);
+        using var q = new Parameter(tensor(new float[] { 1, 2 }));
+        using var torchSgd = TorchSharp.torch.optim.SGD([q], 0.1, momentum: 0.9, weight_decay: 0.01, nesterov: true);
+        for (int i = 0; i < 2; i++)
+        {
+            sgd.ZeroGrad();
+            torchSgd.zero_grad();
+            using (var loss = (p * g).sum()) loss.backward();
+            using (var loss = (q * g).sum()) loss.backward();
+            sgd.Step();
+            torchSgd.step();
+        }
+        var v = p.data<float>().ToArray();
+        Assert.Equal(0.76507411, v[0], 1e-5);
+        Assert.Equal(2.45142622, v[1], 1e-5);
+        Assert.Equal(q.data<float>().ToArray(), v); // TorchSharp's optim.SGD, which it replaces
+    }
 }
