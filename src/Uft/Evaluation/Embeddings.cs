@@ -14,6 +14,6 @@ public static class Embeddings
         using var f = features.detach().to(ScalarType.Float32).contiguous();
         Npy.WriteFloat32(Path.Combine(folder, "features.npy"), f.data<float>().ToArray(), f.shape);
         Npy.WriteInt64(Path.Combine(folder, "labels.npy"), labels.Select(l => (long)l).ToArray(), labels.Length);
-        File.WriteAllLines(Path.Combine(folder, "paths.txt"), paths);
+        AtomicFile.WriteAllText(Path.Combine(folder, "paths.txt"), string.Concat(paths.Select(p => p + "\n")));
     }
 }
