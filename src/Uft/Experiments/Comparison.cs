@@ -131,6 +131,9 @@ public static class Comparison
     {
         config.Validate();
         notice ??= _ => { };
+        // One writer per comparison folder and per arm folder (an arm is a run folder that `uft finetune --resume` can
+        // also write): a second process stops with the holder's id before it writes anything.
+        using var writing = RunLock.Acquire(config.Folder);
         CheckSettings(config);
         var train = ImageFolder.Labeled(config.Train, ct: ct);
         var test = ImageFolder.Labeled(config.Test, ct: ct);
@@ -146,6 +149,7 @@ public static class Comparison
                 results.Add(new ArmResult(arm, EvalReport.Load(evalFile), folder, 0, 0));
                 continue;
             }
+            using var armWriting = RunLock.Acquire(folder);
             var clock = Stopwatch.StartNew();
             string backbone = config.Backbone;
             if (arm is not (Arms.None or Arms.BnAdapt))
@@ -181,7 +185,7 @@ public static class Comparison
         }
         HtmlReport.Write(Path.Combine(config.Folder, "report.html"), results.Select(r => ReportRun.Load(r.Folder)).ToList(),
             $"{config.Name}: {config.Backbone} on {DataSetName(config.Train)}");
-        File.WriteAllText(Path.Combine(config.Folder, "results.md"), Markdown(config, results));
+        AtomicFile.WriteAllText(Path.Combine(config.Folder, "results.md"), Markdown(config, results));
         return results;
     }
 
