@@ -29,6 +29,7 @@ public static class AtomicFile
                 file.Position = 0;
                 beforeRename(file);
             }
+            Training.Faults.Sleep("commit-" + Path.GetFileName(full));
             Rename(tmp, full);
         }
         finally

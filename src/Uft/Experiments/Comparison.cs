@@ -131,9 +131,7 @@ public static class Comparison
     {
         config.Validate();
         notice ??= _ => { };
-        // One writer per comparison folder and per arm folder (an arm is a run folder that `uft finetune --resume` can
-        // also write): a second process stops with the holder's id before it writes anything.
-        using var writing = RunLock.Acquire(config.Folder);
+        using var writing = LockFolders(config);
         CheckSettings(config);
         var train = ImageFolder.Labeled(config.Train, ct: ct);
         var test = ImageFolder.Labeled(config.Test, ct: ct);
@@ -149,7 +147,7 @@ public static class Comparison
                 results.Add(new ArmResult(arm, EvalReport.Load(evalFile), folder, 0, 0));
                 continue;
             }
-            using var armWriting = RunLock.Acquire(folder);
+            using var armWriting = RunLock.Acquire(folder); // a new arm's folder, as it is created (held already if it existed)
             var clock = Stopwatch.StartNew();
             string backbone = config.Backbone;
             if (arm is not (Arms.None or Arms.BnAdapt))
@@ -187,6 +185,34 @@ public static class Comparison
             $"{config.Name}: {config.Backbone} on {DataSetName(config.Train)}");
         AtomicFile.WriteAllText(Path.Combine(config.Folder, "results.md"), Markdown(config, results));
         return results;
+    }
+
+    /// <summary>One writer per comparison: the arms' folders that exist (each is a run folder, which `uft finetune --resume`
+    /// can also write), then the comparison folder, are locked before anything is written, so a second process stops
+    /// with the holder's id having written nothing.</summary>
+    static IDisposable LockFolders(ComparisonConfig config)
+    {
+        var held = new Stack<RunLock>();
+        try
+        {
+            foreach (var arm in config.Arms)
+                if (RunLock.AcquireIfExists(Path.Combine(config.Folder, arm)) is { } l) held.Push(l);
+            held.Push(RunLock.Acquire(config.Folder));
+            return new Locks(held);
+        }
+        catch
+        {
+            new Locks(held).Dispose();
+            throw;
+        }
+    }
+
+    sealed class Locks(Stack<RunLock> held) : IDisposable
+    {
+        public void Dispose()
+        {
+            while (held.TryPop(out var l)) l.Dispose();
+        }
     }
 
     /// <summary>"caltech101" for ".../caltech101/train": the folder above the split.</summary>

@@ -56,13 +56,14 @@ public sealed class RunFolder(string path)
     }
 
     /// <summary>Creates the folder for a new run, or checks that a resumed one has a checkpoint. Temporary files of a
-    /// checkpoint write that a killed process left behind are deleted: the folder's lock makes this process its only writer.</summary>
+    /// write (checkpoint, backbone) that a killed process left behind are deleted: the folder's lock makes this process its
+    /// only writer.</summary>
     public void Prepare(TrainConfig config, bool resume)
     {
         writer ??= RunLock.Acquire(Path);
         CheckStart(resume);
         Directory.CreateDirectory(Checkpoints);
-        foreach (var tmp in Directory.EnumerateFiles(Checkpoints, ".*.tmp")) File.Delete(tmp);
+        foreach (var tmp in Directory.EnumerateFiles(Path, ".*.tmp").Concat(Directory.EnumerateFiles(Checkpoints, ".*.tmp"))) File.Delete(tmp);
         AtomicFile.WriteAllText(ConfigFile, config.ToJson());
         if (!resume)
         {

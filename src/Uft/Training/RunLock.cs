@@ -6,15 +6,15 @@ namespace Uft.Training;
 /// when the process ends in any way, kill -9 included: a lock is never stale. A second process that asks for it gets a
 /// one-line usage error naming the folder and the holder's id, before it has written anything. Readers (eval, report)
 /// take no lock: every file is replaced by an atomic rename (<see cref="AtomicFile"/>), so they see whole files.
-/// Within one process the lock is re-entrant along the call chain that took it (a comparison holds an arm's folder
-/// while the trainer inside it trains there); another thread or task of the same process is refused like another process.
+/// Within one process the lock is re-entrant on the thread that holds it (a comparison holds an arm's folder while the
+/// trainer it calls trains there); another thread of the same process is refused like another process.
 /// </summary>
 public sealed class RunLock : IDisposable
 {
     public const string FileName = ".lock";
 
-    // The folders this logical call chain holds: a nested Acquire of one of them is a no-op.
-    static readonly AsyncLocal<HashSet<string>?> Held = new();
+    // The folders this thread holds: a nested Acquire of one of them is a no-op.
+    [ThreadStatic] static HashSet<string>? held;
 
     readonly FileStream? file;
     readonly string folder;
@@ -25,7 +25,7 @@ public sealed class RunLock : IDisposable
     public static RunLock Acquire(string folder)
     {
         string full = Path.GetFullPath(folder);
-        if (Held.Value?.Contains(full) == true) return new RunLock(full, null);
+        if (held?.Contains(full) == true) return new RunLock(full, null);
         Directory.CreateDirectory(full);
         string path = Path.Combine(full, FileName);
         FileStream file;
@@ -42,7 +42,7 @@ public sealed class RunLock : IDisposable
         file.SetLength(0);
         file.Write(System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId + "\n"));
         file.Flush();
-        Held.Value = new HashSet<string>(Held.Value ?? []) { full };
+        (held ??= []).Add(full);
         return new RunLock(full, file);
     }
 
@@ -53,9 +53,7 @@ public sealed class RunLock : IDisposable
     public void Dispose()
     {
         if (file is null) return;
-        var held = new HashSet<string>(Held.Value ?? []);
-        held.Remove(folder);
-        Held.Value = held;
+        held?.Remove(folder);
         // An empty file after a clean end; the process id stays after a kill, harmless since the kernel freed the lock.
         try { file.SetLength(0); } catch (IOException) { }
         file.Dispose();
