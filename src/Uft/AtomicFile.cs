@@ -17,8 +17,7 @@ public static class AtomicFile
     public static void Write(string path, Action<Stream> write, Action<Stream> beforeRename)
     {
         var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
+        CreateDirectory(Path.GetDirectoryName(full)!);
         var tmp = TemporaryPath(full);
         try
         {
@@ -60,6 +59,18 @@ public static class AtomicFile
     {
         File.Move(from, to, overwrite: true);
         Posix.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(to))!);
+    }
+
+    /// <summary>Creates the folder and any missing parents, fsyncing the parent of each one created, so that a new run
+    /// folder is on the disk along with the files in it.</summary>
+    public static void CreateDirectory(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) return;
+        string? parent = Path.GetDirectoryName(full);
+        if (parent is not null) CreateDirectory(parent);
+        Directory.CreateDirectory(full);
+        if (parent is not null) Posix.SyncDirectory(parent);
     }
 
     /// <summary>The temporary file a write of <paramref name="path"/> uses: hidden, in the same folder, named after the

@@ -18,7 +18,7 @@ public static class EvalSuite
         IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
     {
         Check(train, test, options);
-        Directory.CreateDirectory(outputDir);
+        AtomicFile.CreateDirectory(outputDir);
         int numClasses = train.Classes.Count;
         var metrics = new Dictionary<string, MetricSummary>();
         var seconds = new Dictionary<string, double>();

@@ -122,7 +122,7 @@ public static class Comparison
         if (Directory.Exists(config.Folder) && Directory.EnumerateDirectories(config.Folder).Any())
             throw UftException.Usage($"{config.Folder} holds arms from an earlier version of uft that recorded no settings; " +
                 "start over with --fresh (uft demo), delete the folder, or choose another --name / --output");
-        Directory.CreateDirectory(config.Folder);
+        AtomicFile.CreateDirectory(config.Folder);
         AtomicFile.WriteAllText(file, settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 

@@ -30,7 +30,7 @@ public static class Checkpoint
     /// path of <c>last.safetensors</c>.</summary>
     public static string Save(string folder, IReadOnlyDictionary<string, Tensor> tensors, CheckpointInfo info, int keepEvery = 0)
     {
-        Directory.CreateDirectory(folder);
+        AtomicFile.CreateDirectory(folder);
         string id = Guid.NewGuid().ToString("N");
         var sidecar = info with { CheckpointId = id, SavedUtc = DateTime.UtcNow };
         string tensorsPath = TensorsPath(folder, Last);

@@ -62,7 +62,7 @@ public sealed class RunFolder(string path)
     {
         writer ??= RunLock.Acquire(Path);
         CheckStart(resume);
-        Directory.CreateDirectory(Checkpoints);
+        AtomicFile.CreateDirectory(Checkpoints);
         foreach (var tmp in Directory.EnumerateFiles(Path, ".*.tmp").Concat(Directory.EnumerateFiles(Checkpoints, ".*.tmp"))) File.Delete(tmp);
         AtomicFile.WriteAllText(ConfigFile, config.ToJson());
         if (!resume)

@@ -26,7 +26,7 @@ public sealed class RunLock : IDisposable
     {
         string full = Path.GetFullPath(folder);
         if (held?.Contains(full) == true) return new RunLock(full, null);
-        Directory.CreateDirectory(full);
+        AtomicFile.CreateDirectory(full);
         string path = Path.Combine(full, FileName);
         FileStream file;
         try

@@ -108,7 +108,12 @@ public sealed class RunLockTests(ITestOutputHelper log) : IDisposable
         string folder = Path.Combine(output, "threads");
         using var held = RunLock.Acquire(folder);
         using (RunLock.Acquire(folder)) { } // a comparison holding an arm while its trainer trains there
-        var e = Assert.Throws<UftException>(() => Task.Run(() => RunLock.Acquire(folder)).GetAwaiter().GetResult());
+        // A thread of its own (waiting on a Task may run it inline, on this thread).
+        Exception? thrown = null;
+        var other = new Thread(() => { try { RunLock.Acquire(folder).Dispose(); } catch (Exception x) { thrown = x; } });
+        other.Start();
+        other.Join();
+        var e = Assert.IsType<UftException>(thrown);
         Assert.Equal($"{folder}: process {Environment.ProcessId} is writing this run folder; wait for it to finish or stop it (kill {Environment.ProcessId}), or choose another --name / --output", e.Message);
         Assert.True(e.IsUsage);
     }
