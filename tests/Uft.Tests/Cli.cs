@@ -12,15 +12,22 @@ static class Cli
 
     public static Result Run(params string[] args) => RunIn(null, args);
 
-    public static Result RunIn(string? workingDir, params string[] args) => Start(workingDir, null, args);
+    public static Result RunIn(string? workingDir, params string[] args) => Start([], workingDir, null, args);
 
     /// <summary>Runs with these environment variables set (a null value removes the variable).</summary>
-    public static Result RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args) => Start(null, environment, args);
+    public static Result RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args) => Start([], null, environment, args);
 
-    static Result Start(string? workingDir, IReadOnlyDictionary<string, string?>? environment, string[] args)
+    /// <summary>The executable of the tests' output folder, Uft.Cli.dll.</summary>
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "Uft.Cli.dll");
+
+    /// <summary>Runs `<paramref name="prefix"/> dotnet Uft.Cli.dll args`, e.g. with a prefix that changes the user.</summary>
+    public static Result RunVia(IReadOnlyList<string> prefix, string? workingDir, params string[] args) => Start(prefix, workingDir, null, args);
+
+    static Result Start(IReadOnlyList<string> prefix, string? workingDir, IReadOnlyDictionary<string, string?>? environment, string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Uft.Cli.dll"));
+        var psi = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (prefix.Count > 0) foreach (var word in prefix.Skip(1).Append("dotnet")) psi.ArgumentList.Add(word);
+        psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         if (workingDir is not null) psi.WorkingDirectory = workingDir;
         psi.Environment["COLUMNS"] = "200";

@@ -5,7 +5,7 @@ using Spectre.Console.Cli;
 namespace Uft.Cli.Commands;
 
 /// <summary>Turns exceptions into one red line on stderr and an exit code: 2 for usage errors (ours and the parser's),
-/// 1 for failures, 130 for a cancelled command. --verbose adds the stack trace.</summary>
+/// 1 for failures, 130 (Ctrl-C) or 143 (SIGTERM) for a cancelled command. --verbose adds the stack trace.</summary>
 static partial class CliErrors
 {
     public static int Run(CommandApp app, string[] args)
@@ -23,7 +23,7 @@ static partial class CliErrors
             {
                 Uft.UftException u => (u.Message, u.IsUsage ? 2 : 1),
                 CommandParseException or CommandRuntimeException => (ParserMessage(e.Message, args), 2),
-                OperationCanceledException => ("cancelled", 130),
+                OperationCanceledException => ("cancelled", Interrupt.ExitCode),
                 // libtorch's own message, without its C++ frames; the run's checkpoints make a rerun cheap.
                 System.Runtime.InteropServices.ExternalException x => ($"libtorch: {x.Message.Split("Exception raised from")[0].Trim()}; " +
                     "finished work is kept: run the command again (uft finetune / pretrain: with --resume); --verbose shows the trace", 1),

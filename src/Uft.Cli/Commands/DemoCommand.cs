@@ -50,7 +50,13 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
             OutputRoot = settings.Output,
             Eval = new EvalOptions { ProbeShots = [1, 2, 4, 8], ProbeTrials = 3, TSnePoints = 300, ClusteringRestarts = 10, LinearProbe = false },
         };
-        if (settings.Fresh && Directory.Exists(config.Folder)) Directory.Delete(config.Folder, recursive: true);
+        if (settings.Fresh && Directory.Exists(config.Folder))
+        {
+            // Never clears a folder another demo is writing (Comparison.Run takes the lock again for the run).
+            using var writing = Uft.Training.RunLock.Acquire(config.Folder);
+            foreach (var entry in new DirectoryInfo(config.Folder).EnumerateFileSystemInfos().Where(e => e.Name != Uft.Training.RunLock.FileName))
+                if (entry is DirectoryInfo dir) dir.Delete(recursive: true); else entry.Delete();
+        }
         AnsiConsole.MarkupLine($"[bold]UFT demo[/]: {Markup.Escape(config.Backbone)} on {Markup.Escape(config.Train)} (unlabeled for finetuning), replaying {Markup.Escape(config.Source!)}");
         AnsiConsole.MarkupLine($"arms: as shipped, naive finetuning, UFT (replay + CutMix) · {config.ImageSize} px · {config.Epochs} epochs · batch {config.BatchSize} · " +
                                (config.FreezeBn == false ? "train-mode batch norm · " : "pretrained batch-norm statistics kept · ") +

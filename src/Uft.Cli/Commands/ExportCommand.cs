@@ -31,7 +31,7 @@ sealed class ExportCommand : Command<ExportCommand.Settings>
         using (model)
         {
             string? dir = Path.GetDirectoryName(Path.GetFullPath(output));
-            if (dir is not null) Directory.CreateDirectory(dir);
+            if (dir is not null) AtomicFile.CreateDirectory(dir);
             switch (ext)
             {
                 case ".safetensors":

@@ -22,7 +22,7 @@ sealed class ReportCommand : Command<ReportCommand.Settings>
     {
         var runs = settings.Folders.Select(ReportRun.Load).ToList();
         string? dir = Path.GetDirectoryName(Path.GetFullPath(settings.Output));
-        if (dir is not null) Directory.CreateDirectory(dir);
+        if (dir is not null) AtomicFile.CreateDirectory(dir);
         HtmlReport.Write(settings.Output, runs, settings.Title);
         AnsiConsole.MarkupLineInterpolated($"{runs.Count} run(s) → [bold]{settings.Output}[/] ({new FileInfo(settings.Output).Length / 1024} KB)");
         return 0;

@@ -59,7 +59,7 @@ static class TrainRunner
         }
         Header();
         Summarise(result);
-        return result.Completed ? 0 : 130;
+        return result.Completed ? 0 : Interrupt.ExitCode;
     }
 
     /// <summary>A resumed run keeps the configuration it was started with; only --epochs may extend it. It stays in the

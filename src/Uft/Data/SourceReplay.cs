@@ -46,9 +46,7 @@ public sealed class SourceReplay
     /// <summary>Writes the subset as one path per line (UTF-8, '\n').</summary>
     public void Save(string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, string.Concat(Items.Select(i => i.Path + "\n")));
+        AtomicFile.WriteAllText(path, string.Concat(Items.Select(i => i.Path + "\n")));
     }
 
     /// <summary>Reads a list written by <see cref="Save"/>; items are unlabelled (-1) source items.</summary>

@@ -10,10 +10,10 @@ public static class Embeddings
     {
         if (features.dim() != 2 || features.shape[0] != labels.Length || labels.Length != paths.Count)
             throw new ArgumentException($"features {string.Join('x', features.shape)}, {labels.Length} labels and {paths.Count} paths do not line up");
-        Directory.CreateDirectory(folder);
+        AtomicFile.CreateDirectory(folder);
         using var f = features.detach().to(ScalarType.Float32).contiguous();
         Npy.WriteFloat32(Path.Combine(folder, "features.npy"), f.data<float>().ToArray(), f.shape);
         Npy.WriteInt64(Path.Combine(folder, "labels.npy"), labels.Select(l => (long)l).ToArray(), labels.Length);
-        File.WriteAllLines(Path.Combine(folder, "paths.txt"), paths);
+        AtomicFile.WriteAllText(Path.Combine(folder, "paths.txt"), string.Concat(paths.Select(p => p + "\n")));
     }
 }

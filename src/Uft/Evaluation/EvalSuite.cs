@@ -18,7 +18,7 @@ public static class EvalSuite
         IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
     {
         Check(train, test, options);
-        Directory.CreateDirectory(outputDir);
+        AtomicFile.CreateDirectory(outputDir);
         int numClasses = train.Classes.Count;
         var metrics = new Dictionary<string, MetricSummary>();
         var seconds = new Dictionary<string, double>();
@@ -164,7 +164,7 @@ public static class EvalSuite
         {
             var (x, y) = Columns(embedded);
             var png = Charts.Scatter2D("t-SNE of target features, by class", x, y, target.Select(i => trainLabels[i]).ToArray(), classes);
-            File.WriteAllBytes(Path.Combine(outputDir, "tsne_target.png"), png);
+            AtomicFile.WriteAllBytes(Path.Combine(outputDir, "tsne_target.png"), png);
             pictures["t-SNE, target by class"] = "tsne_target.png";
         }
         if (sourceFeats is null) return 1;
@@ -176,7 +176,7 @@ public static class EvalSuite
             var (x, y) = Columns(embedded);
             var domain = Enumerable.Repeat(0, t.Length).Concat(Enumerable.Repeat(1, s.Length)).ToArray();
             var png = Charts.Scatter2D("t-SNE of source and target features", x, y, domain, ["target", "source"]);
-            File.WriteAllBytes(Path.Combine(outputDir, "tsne_source_target.png"), png);
+            AtomicFile.WriteAllBytes(Path.Combine(outputDir, "tsne_source_target.png"), png);
             pictures["t-SNE, source and target"] = "tsne_source_target.png";
         }
         return 2;

@@ -19,10 +19,13 @@ public static class Npy
         // Magic (6) + version (2) + length (2) + header + newline, padded with spaces to a multiple of 64.
         int total = 10 + header.Length + 1;
         header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
-        using var stream = File.Create(path);
-        stream.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
-        stream.Write(BitConverter.GetBytes((ushort)header.Length));
-        stream.Write(Encoding.ASCII.GetBytes(header));
-        stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data));
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(data).ToArray();
+        AtomicFile.Write(path, stream =>
+        {
+            stream.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
+            stream.Write(BitConverter.GetBytes((ushort)header.Length));
+            stream.Write(Encoding.ASCII.GetBytes(header));
+            stream.Write(bytes);
+        });
     }
 }

@@ -124,7 +124,7 @@ public static class Comparison
         if (Directory.Exists(config.Folder) && Directory.EnumerateDirectories(config.Folder).Any())
             throw UftException.Usage($"{config.Folder} holds arms from an earlier version of uft that recorded no settings; " +
                 "start over with --fresh (uft demo), delete the folder, or choose another --name / --output");
-        Directory.CreateDirectory(config.Folder);
+        AtomicFile.CreateDirectory(config.Folder);
         AtomicFile.WriteAllText(file, settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
@@ -133,6 +133,7 @@ public static class Comparison
     {
         config.Validate();
         notice ??= _ => { };
+        using var writing = LockFolders(config);
         CheckSettings(config);
         var train = ImageFolder.Labeled(config.Train, ct: ct);
         var test = ImageFolder.Labeled(config.Test, ct: ct);
@@ -148,6 +149,7 @@ public static class Comparison
                 results.Add(new ArmResult(arm, EvalReport.Load(evalFile), folder, 0, 0));
                 continue;
             }
+            using var armWriting = RunLock.Acquire(folder); // a new arm's folder, as it is created (held already if it existed)
             var clock = Stopwatch.StartNew();
             string backbone = config.Backbone;
             if (arm is not (Arms.None or Arms.BnAdapt))
@@ -183,8 +185,36 @@ public static class Comparison
         }
         HtmlReport.Write(Path.Combine(config.Folder, "report.html"), results.Select(r => ReportRun.Load(r.Folder)).ToList(),
             $"{config.Name}: {config.Backbone} on {DataSetName(config.Train)}");
-        File.WriteAllText(Path.Combine(config.Folder, "results.md"), Markdown(config, results));
+        AtomicFile.WriteAllText(Path.Combine(config.Folder, "results.md"), Markdown(config, results));
         return results;
+    }
+
+    /// <summary>One writer per comparison: the arms' folders that exist (each is a run folder, which `uft finetune --resume`
+    /// can also write), then the comparison folder, are locked before anything is written, so a second process stops
+    /// with the holder's id having written nothing.</summary>
+    static IDisposable LockFolders(ComparisonConfig config)
+    {
+        var held = new Stack<RunLock>();
+        try
+        {
+            foreach (var arm in config.Arms)
+                if (RunLock.AcquireIfExists(Path.Combine(config.Folder, arm)) is { } l) held.Push(l);
+            held.Push(RunLock.Acquire(config.Folder));
+            return new Locks(held);
+        }
+        catch
+        {
+            new Locks(held).Dispose();
+            throw;
+        }
+    }
+
+    sealed class Locks(Stack<RunLock> held) : IDisposable
+    {
+        public void Dispose()
+        {
+            while (held.TryPop(out var l)) l.Dispose();
+        }
     }
 
     /// <summary>"caltech101" for ".../caltech101/train": the folder above the split.</summary>

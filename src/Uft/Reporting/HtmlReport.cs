@@ -49,7 +49,7 @@ public static class HtmlReport
         PicturesSection(html, runs, names);
         ProvenanceSection(html, runs, names);
         html.Append("</main></body></html>\n");
-        File.WriteAllText(path, html.ToString());
+        AtomicFile.WriteAllText(path, html.ToString());
     }
 
     static void RunsTable(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names)

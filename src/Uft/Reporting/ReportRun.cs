@@ -48,11 +48,13 @@ public sealed record ReportRun(string Name, string Folder, EvalReport? Eval, IRe
         return new ReportRun(name, Path.GetFullPath(folder), eval, curve, command, configs, pictures);
     }
 
+    // Complete lines only: a run being written (or cut off) may end the file with part of a line, which is left out.
     static List<TrainingPoint> ReadCurve(string path)
     {
         var points = new List<TrainingPoint>();
         int lineNo = 0;
-        foreach (var line in File.ReadLines(path))
+        var lines = File.ReadAllText(path).Split('\n');
+        foreach (var line in lines[..^1])
         {
             lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;

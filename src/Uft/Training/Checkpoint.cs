@@ -10,8 +10,8 @@ namespace Uft.Training;
 /// Training checkpoints: <c>name.safetensors</c> (model, queue, optimizer momentum) and <c>name.json</c>
 /// (<see cref="CheckpointInfo"/>, with the tensor file's SHA-256 and a checkpoint id that the tensor file's metadata
 /// repeats). <c>last</c> is replaced at every save and a copy <c>epoch-NNNN</c> is kept every <c>keepEvery</c> epochs.
-/// A save never leaves a pair that fails to load, whenever the process dies: the tensors go to a temporary file
-/// (flushed to disk), the new sidecar to <c>name.next.json</c>, then the tensors are renamed over
+/// A save never leaves a pair that fails to load, whenever the process dies or the power fails: the tensors go to a
+/// temporary file (fsynced), the new sidecar to <c>name.next.json</c>, then the tensors are renamed over
 /// <c>name.safetensors</c> and <c>name.next.json</c> over <c>name.json</c>; a crash between the two renames leaves
 /// the new tensors with their sidecar under <c>name.next.json</c>, which <see cref="Load"/> accepts. Loading reads data only.
 /// </summary>
@@ -30,7 +30,7 @@ public static class Checkpoint
     /// path of <c>last.safetensors</c>.</summary>
     public static string Save(string folder, IReadOnlyDictionary<string, Tensor> tensors, CheckpointInfo info, int keepEvery = 0)
     {
-        Directory.CreateDirectory(folder);
+        AtomicFile.CreateDirectory(folder);
         string id = Guid.NewGuid().ToString("N");
         var sidecar = info with { CheckpointId = id, SavedUtc = DateTime.UtcNow };
         string tensorsPath = TensorsPath(folder, Last);
@@ -40,33 +40,24 @@ public static class Checkpoint
         return tensorsPath;
     }
 
-    // The commit protocol described on the class; Faults let the tests stretch or break each stage.
+    // The commit protocol described on the class; Faults let the tests stretch or break each stage. AtomicFile fsyncs the
+    // tensors before their rename and the folder after each rename, so the pair also survives a power cut.
     static void WritePair(string tensorsPath, Action<Stream> writeTensors, CheckpointInfo sidecar)
     {
-        string tmp = Path.Combine(Path.GetDirectoryName(tensorsPath)!, $".{Path.GetFileName(tensorsPath)}.{Environment.ProcessId}.tmp");
         string next = NextSidecarPath(tensorsPath);
-        try
+        AtomicFile.Write(tensorsPath, file =>
         {
-            string sha;
-            using (var file = new FileStream(tmp, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
-            {
-                writeTensors(file);
-                Faults.IoError("checkpoint");
-                file.Flush(flushToDisk: true);
-                file.Position = 0;
-                sha = Convert.ToHexStringLower(SHA256.HashData(file));
-            }
+            writeTensors(file);
+            Faults.IoError("checkpoint");
+        }, written =>
+        {
+            string sha = Convert.ToHexStringLower(SHA256.HashData(written));
             Faults.Sleep("checkpoint");
             AtomicFile.Write(next, s => JsonSerializer.Serialize(s, sidecar with { TensorsSha256 = sha }, Json));
             Faults.Sleep("checkpoint");
-            File.Move(tmp, tensorsPath, overwrite: true);
-            Faults.Sleep("checkpoint");
-            File.Move(next, SidecarPath(tensorsPath), overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        });
+        Faults.Sleep("checkpoint");
+        AtomicFile.Rename(next, SidecarPath(tensorsPath));
     }
 
     /// <summary>Loads a checkpoint from its .safetensors path (or its folder, meaning <c>last</c>), checking the sidecar's

@@ -9,6 +9,8 @@ namespace Uft.Training;
 /// <list type="bullet">
 /// <item><c>sleep-checkpoint=MS</c>, <c>sleep-monitor=MS</c>, <c>sleep-step=MS</c>: sleep at each stage of a checkpoint write,
 /// before the monitor, after each step (widens the window a kill lands in).</item>
+/// <item><c>sleep-commit-NAME=MS</c>: sleep before the rename that replaces the file NAME (e.g. backbone.safetensors), its
+/// new content complete in a temporary file: a reader in that window must see the old file whole.</item>
 /// <item><c>io-error-checkpoint</c>: the checkpoint write fails with an IOException after the tensors are written to the
 /// temporary file (a full disk).</item>
 /// <item><c>nan-loss@N</c>: the loss of global step N (0-based) becomes NaN.</item>

@@ -9,7 +9,8 @@ namespace Uft.Training;
 /// <summary>
 /// A run's folder: config.json (resolved config), run.json (versions, command, start), replay.txt (the source replay
 /// subset), metrics.jsonl (one line per epoch), checkpoints/ (last + every N epochs) and backbone.safetensors (the
-/// finetuned query backbone, torchvision names) at the end.
+/// finetuned query backbone, torchvision names) at the end, and .lock (<see cref="RunLock"/>) while a process writes it.
+/// Every file is written through <see cref="AtomicFile"/> (fsync, rename, fsync of the folder).
 /// </summary>
 public sealed class RunFolder(string path)
 {
@@ -24,6 +25,26 @@ public sealed class RunFolder(string path)
     // A monitor value can be NaN (e.g. uniformity of a collapsed sample): written as "NaN" rather than failing the run.
     static readonly JsonSerializerOptions Json = new(TrainConfig.Json) { WriteIndented = false, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
+    RunLock? writer;
+
+    /// <summary>Starts writing this run: takes the folder's <see cref="RunLock"/> now if the folder exists (a second
+    /// writer stops here, having written nothing), else <see cref="Prepare"/> takes it as it creates the folder.
+    /// Disposing the result releases it.</summary>
+    public IDisposable BeginWriting()
+    {
+        writer ??= RunLock.AcquireIfExists(Path);
+        return new Release(this);
+    }
+
+    sealed class Release(RunFolder run) : IDisposable
+    {
+        public void Dispose()
+        {
+            run.writer?.Dispose();
+            run.writer = null;
+        }
+    }
+
     /// <summary>Checks, writing nothing, that a new run's folder holds no run and that a resumed one has a checkpoint.</summary>
     public void CheckStart(bool resume)
     {
@@ -35,12 +56,14 @@ public sealed class RunFolder(string path)
     }
 
     /// <summary>Creates the folder for a new run, or checks that a resumed one has a checkpoint. Temporary files of a
-    /// checkpoint write that a killed process left behind are deleted (one run writes its folder at a time).</summary>
+    /// write (checkpoint, backbone) that a killed process left behind are deleted: the folder's lock makes this process its
+    /// only writer.</summary>
     public void Prepare(TrainConfig config, bool resume)
     {
+        writer ??= RunLock.Acquire(Path);
         CheckStart(resume);
-        Directory.CreateDirectory(Checkpoints);
-        foreach (var tmp in Directory.EnumerateFiles(Checkpoints, ".*.tmp")) File.Delete(tmp);
+        AtomicFile.CreateDirectory(Checkpoints);
+        foreach (var tmp in Directory.EnumerateFiles(Path, ".*.tmp").Concat(Directory.EnumerateFiles(Checkpoints, ".*.tmp"))) File.Delete(tmp);
         AtomicFile.WriteAllText(ConfigFile, config.ToJson());
         if (!resume)
         {
@@ -55,14 +78,7 @@ public sealed class RunFolder(string path)
         }
     }
 
-    public void AppendMetrics(EpochMetrics m)
-    {
-        using var f = new FileStream(MetricsFile, FileMode.Append, FileAccess.Write, FileShare.Read);
-        using var w = new StreamWriter(f);
-        w.Write(JsonSerializer.Serialize(m, Json) + "\n");
-        w.Flush();
-        f.Flush(flushToDisk: true);
-    }
+    public void AppendMetrics(EpochMetrics m) => AtomicFile.Append(MetricsFile, JsonSerializer.Serialize(m, Json) + "\n");
 
     public List<EpochMetrics> ReadMetrics() => ReadMetrics(MetricsFile);
 
@@ -91,14 +107,28 @@ public sealed class RunFolder(string path)
 
     public void SaveCheckpoint(MoCo moco, MomentumSgd optimizer, CheckpointInfo info, int keepEvery)
     {
+        var state = Checkpoint.TrainingState(moco, optimizer);
         try
         {
-            Checkpoint.Save(Checkpoints, Checkpoint.TrainingState(moco, optimizer), info, keepEvery);
+            Checkpoint.Save(Checkpoints, state, info, keepEvery);
         }
         catch (IOException e)
         {
-            throw new UftException($"{Checkpoints}: could not write the checkpoint of epoch {info.Epoch} ({e.Message.TrimEnd('.')}); the previous checkpoint is intact. Free disk space and rerun with --resume");
+            // What the write needs free: one tensor file beside the checkpoint it replaces (a kept epoch-NNNN copy is
+            // written after that replace, so it needs the same again, not more).
+            long needed = state.Values.Sum(t => t.NumberOfElements * t.ElementSize);
+            throw new UftException($"{Checkpoints}: could not write the checkpoint of epoch {info.Epoch} ({e.Message.TrimEnd('.')}); " +
+                $"it needs {Megabytes(needed)} MB free, {Megabytes(FreeBytes(Checkpoints))} MB are; the previous checkpoint is intact. " +
+                "Free disk space (or move the run folder to a bigger disk) and rerun with --resume");
         }
+    }
+
+    static long Megabytes(long bytes) => (bytes + (1 << 20) - 1) >> 20;
+
+    static long FreeBytes(string folder)
+    {
+        try { return new DriveInfo(System.IO.Path.GetFullPath(folder)).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return 0; }
     }
 
     /// <summary>The newest checkpoint that loads: last, else the kept epoch-NNNN ones from newest to oldest, with a notice for each one passed over.</summary>

@@ -36,8 +36,10 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
 
     public TrainResult Train(bool resume = false, CancellationToken ct = default)
     {
-        // Every input is checked before the run folder is created, and the setup notices wait until then, so bad input
-        // writes nothing and prints only its error.
+        // One writer per run folder (RunLock): a second one stops here, before it reads its inputs. Every input is checked
+        // before the run folder is created, and the setup notices wait until then, so bad input writes nothing and prints
+        // only its error.
+        using var writing = Run.BeginWriting();
         var sinceStart = Stopwatch.StartNew();
         var setup = new List<string>();
         var target = ImageFolder.Unlabeled(config.Target, ct: ct);

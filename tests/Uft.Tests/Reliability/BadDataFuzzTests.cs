@@ -22,14 +22,21 @@ public sealed class BadDataFuzzTests(ITestOutputHelper log)
         string root = Paths.TempDir(), output = Paths.TempDir();
         try
         {
-            var (bad, badAfterHeader, good) = Plant(root, new Random(42));
-            log.WriteLine($"{bad.Count} bad files, {badAfterHeader} of them with a readable header");
-            Assert.True(bad.Count >= 500);
+            var (bad, locked, badAfterHeader, good) = Plant(root, new Random(42));
+            log.WriteLine($"{bad.Count} + {locked.Count} unreadable bad files, {badAfterHeader} of them with a readable header");
+            Assert.True(bad.Count + locked.Count >= 500);
 
-            var check = Cli.Run("data", "check", root, "--unlabeled");
+            // The scan as an ordinary user, for which the mode-000 files are unreadable (as root they are good images).
+            bool ordinary = OrdinaryUser.Unavailable is null || !OrdinaryUser.TestsRunAsRoot;
+            if (!ordinary) log.WriteLine($"mode-000 files not exercised: {OrdinaryUser.Unavailable}");
+            List<string> checkBad = ordinary ? [.. bad, .. locked] : bad;
+            var check = ordinary ? OrdinaryUser.Run("data", "check", root, "--unlabeled") : Cli.Run("data", "check", root, "--unlabeled");
             Assert.True(check.ExitCode == 0, check.All);
-            Assert.Contains($"{bad.Count} of {bad.Count + good} files skipped", check.Stdout);
-            foreach (var path in bad) Assert.Contains(path + ":", check.Stdout);
+            Assert.Contains($"{checkBad.Count} of {bad.Count + locked.Count + good} files skipped", check.Stdout);
+            foreach (var path in checkBad) Assert.Contains(path + ":", check.Stdout);
+            if (ordinary) foreach (var path in locked) Assert.Contains(path + ": unreadable (UnauthorizedAccess)", check.Stdout);
+            // The training run below reads as this user: as root the mode-000 files are good images.
+            if (!OrdinaryUser.TestsRunAsRoot) bad.AddRange(locked);
 
             using var child = new ChildRun(null, SmallRun.Args(root, output, "fuzz", 1));
             int code = child.WaitForExit(TimeSpan.FromMinutes(3));
@@ -54,9 +61,29 @@ public sealed class BadDataFuzzTests(ITestOutputHelper log)
         }
     }
 
-    // Writes 32 good images and the bad files; returns the bad paths as the tools name them, how many of them have a
-    // header good enough to pass the scan (truncated or garbled data behind a valid header), and how many images are good.
-    static (List<string> Bad, int BadAfterHeader, int Good) Plant(string root, Random rng)
+    // Root reads a mode-000 file anyway: the scan runs as nobody then (setpriv), so that unreadable files are exercised.
+    [OrdinaryUserFact]
+    public void ModeZeroFilesAreReportedUnreadableToAnOrdinaryUserAndAreNotFatal()
+    {
+        string root = SmallRun.Target(6);
+        try
+        {
+            var locked = Directory.GetFiles(root).Order(StringComparer.Ordinal).Take(2).ToList();
+            foreach (var path in locked) if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.None);
+            var check = OrdinaryUser.Run("data", "check", root, "--unlabeled");
+            log.WriteLine(check.All);
+            Assert.True(check.ExitCode == 0, check.All);
+            Assert.Contains("4 images (unlabeled)", check.Stdout);
+            Assert.Contains("2 of 6 files skipped", check.Stdout);
+            foreach (var path in locked) Assert.Contains($"{path}: unreadable (UnauthorizedAccess)", check.Stdout);
+        }
+        finally { SmallRun.Delete(root); }
+    }
+
+    // Writes 32 good images and the bad files; returns the bad paths as the tools name them, the mode-000 ones apart (bad
+    // only for a user without root's right to read anything), how many bad ones have a header good enough to pass the
+    // scan (truncated or garbled data behind a valid header), and how many images are good.
+    static (List<string> Bad, List<string> Locked, int BadAfterHeader, int Good) Plant(string root, Random rng)
     {
         string good = SmallRun.Target(32);
         foreach (var f in Directory.GetFiles(good)) File.Move(f, Path.Combine(root, Path.GetFileName(f)));
@@ -104,19 +131,18 @@ public sealed class BadDataFuzzTests(ITestOutputHelper log)
             Directory.CreateSymbolicLink(loop, Path.Combine(root, "loops"));
             bad.Add(loop);
         }
-        // Unreadable files: bad only for a user without root's right to read anything; a root test run reads them as images.
-        bool root_ = Environment.UserName == "root";
+        var locked = new List<string>();
         for (int i = 0; i < 10; i++)
         {
             string path = Path.Combine(root, "locked", $"{i:D2}.jpg");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.WriteAllBytes(path, encoded[".jpg"]);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.None);
-            if (!root_) bad.Add(path);
+            locked.Add(path);
         }
         // Header-passing ones: the truncated files whose header survived the cut, the 7000x7000 PNGs, maybe a few magic ones.
         int afterHeader = bad.Count(p => File.Exists(p) && Uft.Data.ImageFolder.Check(p, Uft.Data.ScanCheck.Header) is null);
-        return (bad, afterHeader, root_ ? 42 : 32);
+        return (bad, locked, afterHeader, 32);
     }
 
     static Dictionary<string, byte[]> Encode(Random rng)

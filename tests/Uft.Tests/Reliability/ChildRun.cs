@@ -15,6 +15,15 @@ sealed class ChildRun : IDisposable
     public ChildRun(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // A shell starts a background job (`dotnet test ... &`) with SIGINT ignored, and a child inherits that: the
+        // runtime then never installs its Ctrl-C handler and `kill -INT` does nothing. The child gets SIGINT's default
+        // back, so that the signal tests do not depend on how the suite was started.
+        if (SigIntIgnored)
+        {
+            psi.FileName = "env";
+            psi.ArgumentList.Add("--default-signal=INT");
+            psi.ArgumentList.Add("dotnet");
+        }
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Uft.Cli.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["COLUMNS"] = "200";
@@ -78,12 +87,23 @@ sealed class ChildRun : IDisposable
         process.WaitForExit();
     }
 
-    /// <summary>SIGINT, what Ctrl-C sends to the foreground process.</summary>
-    public void Interrupt()
+    /// <summary>Sends a real signal with kill(1): INT is what Ctrl-C sends to the foreground process, TERM what
+    /// `kill &lt;pid&gt;`, docker stop, systemd and batch schedulers send.</summary>
+    public void Signal(string name)
     {
-        using var kill = Process.Start("kill", ["-INT", process.Id.ToString()]);
+        using var kill = Process.Start("kill", [$"-{name}", process.Id.ToString()]);
         kill.WaitForExit();
-        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -INT {process.Id} failed");
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{name} {process.Id} failed");
+    }
+
+    /// <summary>Whether this process ignores SIGINT (bit 2 of SigIgn in /proc/self/status), which children inherit.</summary>
+    public static bool SigIntIgnored { get; } = ReadSigIntIgnored();
+
+    static bool ReadSigIntIgnored()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (2 - 1))) != 0;
     }
 
     void SampleRss()

@@ -21,31 +21,38 @@ public sealed class CrashTests(UninterruptedRun reference, ITestOutputHelper log
     [Trait("Category", "ReliabilityLong")]
     public void TwelveKillsLoseNoWork() => KillAndResume(kills: 12, seed: 2);
 
-    // A test that sends SIGINT shares the reference run: it lives here too.
-    [Fact]
-    public void CtrlCFinishesTheStepWritesACheckpointAndResumes()
+    // The signal tests share the reference run: they live here too. SIGINT is Ctrl-C; SIGTERM is `kill <pid>`, docker
+    // stop, systemd and a batch scheduler's preemption, which used to end the run at once and lose the epoch's steps.
+    [Theory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public void ASignalFinishesTheStepWritesACheckpointAndResumes(string signal, int exitCode)
     {
         string output = Paths.TempDir();
         try
         {
-            string run = Path.Combine(output, "ctrl-c");
-            var args = SmallRun.Args(reference.Target, output, "ctrl-c", UninterruptedRun.Epochs, "--checkpoint-every", "1");
+            string name = "sig" + signal.ToLowerInvariant(), run = Path.Combine(output, name);
+            var args = SmallRun.Args(reference.Target, output, name, UninterruptedRun.Epochs, "--checkpoint-every", "1");
             // 6 steps in all: 1 s a step leaves the interrupt seconds to land even when the suite loads the machine.
+            string childOutput;
             using (var child = new ChildRun(new Dictionary<string, string> { ["UFT_FAULT"] = "sleep-step=1000" }, args))
             {
                 Assert.True(child.WaitFor("epoch 1/", TimeSpan.FromMinutes(2)), child.Output);
                 Thread.Sleep(500);
-                child.Interrupt();
+                child.Signal(signal);
                 int code = child.WaitForExit(TimeSpan.FromMinutes(2));
-                log.WriteLine(child.Output);
-                Assert.Equal(130, code);
-                Assert.Contains("stopping after the current step", child.Output);
+                childOutput = child.Output;
+                log.WriteLine(childOutput);
+                Assert.Equal(exitCode, code);
+                Assert.Contains($"stopping after the current step ({(signal == "INT" ? "Ctrl-C" : "SIGTERM")} again to quit at once)", child.Output);
                 Assert.Matches(@"stopped at step \d+ \(epoch \d\); checkpoint written\. Continue with --resume", child.Output);
             }
             var (tensors, info) = Checkpoint.Load(Path.Combine(run, "checkpoints", "last.safetensors"));
             foreach (var t in tensors.Values) t.Dispose();
-            log.WriteLine($"Ctrl-C checkpoint: epoch {info.Epoch}, step {info.Step}, part epoch: {info.Partial is not null}");
-            Assert.True(info.Step >= 2, "the interrupt came after epoch 1");
+            log.WriteLine($"SIG{signal} checkpoint: epoch {info.Epoch}, step {info.Step}, part epoch: {info.Partial is not null}");
+            Assert.True(info.Step >= 2, "the signal came after epoch 1");
+            // The checkpoint is at the step the signal interrupted, not at the last epoch end: no step is lost.
+            Assert.Matches($@"stopped at step {info.Step} \(epoch {info.Epoch + 1}\)", childOutput);
             var resumed = Cli.Run([.. args, "--resume"]);
             Assert.True(resumed.ExitCode == 0, resumed.All);
             Assert.Contains($"resumed from", resumed.Stdout);
