@@ -13,14 +13,26 @@ public static class Retrieval
     /// <param name="galleryFeats">(G, D) features, G &gt;= k.</param>
     public static double TopKAccuracy(Tensor queryFeats, int[] queryLabels, Tensor galleryFeats, int[] galleryLabels, int k = 5)
     {
-        var neighbours = TopKNeighbours(queryFeats, galleryFeats, k);
-        if (queryLabels.Length != neighbours.GetLength(0) || galleryLabels.Length != galleryFeats.shape[0])
-            throw new ArgumentException("labels and features differ in length");
-        long hits = 0;
+        if (galleryLabels.Length != galleryFeats.shape[0]) throw new ArgumentException("gallery labels and features differ in length");
+        var precisions = Precisions(TopKNeighbours(queryFeats, galleryFeats, k), queryLabels, galleryLabels);
+        return precisions.Length == 0 ? 0 : precisions.Average();
+    }
+
+    /// <summary>Per query, the share of its neighbours (a row of <see cref="TopKNeighbours"/>) that carry its label:
+    /// the terms whose mean is <see cref="TopKAccuracy"/>, kept apart for per-class figures.</summary>
+    public static double[] Precisions(int[,] neighbours, int[] queryLabels, int[] galleryLabels)
+    {
+        int k = neighbours.GetLength(1);
+        if (queryLabels.Length != neighbours.GetLength(0)) throw new ArgumentException("labels and features differ in length");
+        var result = new double[queryLabels.Length];
         for (int q = 0; q < queryLabels.Length; q++)
+        {
+            int hits = 0;
             for (int j = 0; j < k; j++)
                 if (galleryLabels[neighbours[q, j]] == queryLabels[q]) hits++;
-        return queryLabels.Length == 0 ? 0 : (double)hits / ((long)queryLabels.Length * k);
+            result[q] = (double)hits / k;
+        }
+        return result;
     }
 
     /// <summary>Indices (Q, k) of each query's k most cosine-similar gallery rows, most similar first.</summary>
