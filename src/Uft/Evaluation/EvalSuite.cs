@@ -45,9 +45,9 @@ public static class EvalSuite
                 if (options.Retrieval)
                 {
                     var neighbours = Timed("retrieval", () => Retrieval.TopKNeighbours(testFeats, trainFeats, options.RetrievalK));
-                    var precisions = Retrieval.Precisions(neighbours, testLabels, trainLabels);
-                    metrics[EvalMetrics.Retrieval] = MetricSummary.Single(precisions.Average());
-                    perClass[EvalMetrics.Retrieval] = ClassificationAccuracy.PerClassMean(precisions, testLabels, numClasses);
+                    var hits = Retrieval.Hits(neighbours, testLabels, trainLabels);
+                    metrics[EvalMetrics.Retrieval] = MetricSummary.Single(Retrieval.Accuracy(hits, options.RetrievalK));
+                    perClass[EvalMetrics.Retrieval] = ClassificationAccuracy.PerClassMean(hits.Select(h => (double)h / options.RetrievalK).ToArray(), testLabels, numClasses);
                     if (options.RetrievalExamples > 0)
                         sample = RetrievalSample.Build(testFeats, trainFeats, neighbours, test, train, options.RetrievalExamples, options.Seed);
                 }

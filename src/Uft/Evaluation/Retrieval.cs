@@ -14,26 +14,23 @@ public static class Retrieval
     public static double TopKAccuracy(Tensor queryFeats, int[] queryLabels, Tensor galleryFeats, int[] galleryLabels, int k = 5)
     {
         if (galleryLabels.Length != galleryFeats.shape[0]) throw new ArgumentException("gallery labels and features differ in length");
-        var precisions = Precisions(TopKNeighbours(queryFeats, galleryFeats, k), queryLabels, galleryLabels);
-        return precisions.Length == 0 ? 0 : precisions.Average();
+        return Accuracy(Hits(TopKNeighbours(queryFeats, galleryFeats, k), queryLabels, galleryLabels), k);
     }
 
-    /// <summary>Per query, the share of its neighbours (a row of <see cref="TopKNeighbours"/>) that carry its label:
-    /// the terms whose mean is <see cref="TopKAccuracy"/>, kept apart for per-class figures.</summary>
-    public static double[] Precisions(int[,] neighbours, int[] queryLabels, int[] galleryLabels)
+    /// <summary>Per query, how many of its neighbours (a row of <see cref="TopKNeighbours"/>) carry its label; kept
+    /// per query for per-class figures.</summary>
+    public static int[] Hits(int[,] neighbours, int[] queryLabels, int[] galleryLabels)
     {
-        int k = neighbours.GetLength(1);
         if (queryLabels.Length != neighbours.GetLength(0)) throw new ArgumentException("labels and features differ in length");
-        var result = new double[queryLabels.Length];
+        var hits = new int[queryLabels.Length];
         for (int q = 0; q < queryLabels.Length; q++)
-        {
-            int hits = 0;
-            for (int j = 0; j < k; j++)
-                if (galleryLabels[neighbours[q, j]] == queryLabels[q]) hits++;
-            result[q] = (double)hits / k;
-        }
-        return result;
+            for (int j = 0; j < neighbours.GetLength(1); j++)
+                if (galleryLabels[neighbours[q, j]] == queryLabels[q]) hits[q]++;
+        return hits;
     }
+
+    /// <summary>The mean over queries of hits / k, as one exact fraction.</summary>
+    public static double Accuracy(int[] hits, int k) => hits.Length == 0 ? 0 : (double)hits.Sum() / ((long)hits.Length * k);
 
     /// <summary>Indices (Q, k) of each query's k most cosine-similar gallery rows, most similar first.</summary>
     public static int[,] TopKNeighbours(Tensor queryFeats, Tensor galleryFeats, int k, int chunk = 2048)

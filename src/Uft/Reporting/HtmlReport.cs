@@ -226,17 +226,17 @@ public static class HtmlReport
         .times { font-size: 14px; }
         h3 { font-size: 16px; margin: 8px 0 4px; }
         .wide { overflow-x: auto; }
-        table.gallery td, table.gallery th { padding: 6px 8px; vertical-align: middle; }
+        table.gallery td, table.gallery th { padding: 5px 6px; vertical-align: middle; }
         table.gallery tbody tr:hover { background: none; }
-        .hits { display: flex; gap: 4px; align-items: flex-start; }
-        .gallery figure { width: 64px; text-align: center; }
+        .hits { display: flex; gap: 3px; align-items: flex-start; }
+        .gallery figure { text-align: center; }
         .gallery figcaption { font-size: 10.5px; line-height: 1.2; margin: 2px 0 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-        .th { width: 64px; height: 64px; border-radius: 4px; background: var(--bg-alt) center / cover no-repeat; box-sizing: border-box; }
+        .th { border-radius: 4px; background: var(--bg-alt) center / cover no-repeat; box-sizing: border-box; }
         .query .th { outline: 2px solid var(--fg); outline-offset: -2px; }
         .hit.ok .th { outline: 3px solid var(--up); outline-offset: -3px; }
         .hit.miss .th { outline: 3px solid var(--down); outline-offset: -3px; }
         .hit.miss figcaption { color: var(--down); }
-        .score { align-self: center; margin-left: 6px; font-size: 13px; color: var(--muted); white-space: nowrap; }
+        .score { align-self: center; margin-left: 4px; font-size: 13px; color: var(--muted); white-space: nowrap; }
         .gone { background: repeating-linear-gradient(45deg, #eee 0 6px, #f8f8f8 6px 12px); }
         """;
 }

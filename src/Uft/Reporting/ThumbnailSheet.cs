@@ -9,7 +9,7 @@ namespace Uft.Reporting;
 /// (the same train image is often a neighbour in several runs). Decoded by <see cref="ImageDecoder"/>, so EXIF
 /// orientation is honoured as in training, then centre-cropped to a square, as the evaluation transform crops.
 /// </summary>
-sealed class ThumbnailSheet(int size = 64, int quality = 80)
+sealed class ThumbnailSheet(int size = 60, int quality = 80)
 {
     readonly Dictionary<string, string?> classes = new(StringComparer.Ordinal);
     readonly StringBuilder css = new();
@@ -33,8 +33,8 @@ sealed class ThumbnailSheet(int size = 64, int quality = 80)
         return name;
     }
 
-    /// <summary>The rules for every thumbnail handed out so far.</summary>
-    public string Css() => css.ToString();
+    /// <summary>The rules for every thumbnail handed out so far, and the boxes' size (shown at 1:1, so they stay sharp).</summary>
+    public string Css() => $".th{{width:{size}px;height:{size}px}}.gallery figure{{width:{size}px}}\n" + css;
 
     /// <summary>A size x size centre crop of the image as JPEG, or null when the file cannot be read or decoded.</summary>
     public static byte[]? Jpeg(string path, int size, int quality)

@@ -42,14 +42,16 @@ public class RetrievalSampleTests
     }
 
     [Fact]
-    public void PerQueryPrecisionsAndPerClassMeansOnTheHandMadeGallery()
+    public void PerQueryHitsAndPerClassMeansOnTheHandMadeGallery()
     {
         // The gallery of RetrievalAndMonitorTests: queries 0 and 1 find 2 of 3 of their class, query 2 finds 1 of 3.
         using var gallery = tensor(new float[] { 2, 0, 0.9f, 0.1f, 0, 1, 0.1f, 0.9f, -1, 0 }, [5, 2]);
         using var queries = tensor(new float[] { 1, 0.05f, 0, 1, -1, 0.01f }, [3, 2]);
         var neighbours = Retrieval.TopKNeighbours(queries, gallery, 3);
-        var precisions = Retrieval.Precisions(neighbours, [0, 1, 2], [0, 0, 1, 1, 2]);
-        Assert.Equal([2.0 / 3, 2.0 / 3, 1.0 / 3], precisions);
+        var hits = Retrieval.Hits(neighbours, [0, 1, 2], [0, 0, 1, 1, 2]);
+        Assert.Equal([2, 2, 1], hits);
+        Assert.Equal(5.0 / 9, Retrieval.Accuracy(hits, 3));
+        double[] precisions = [.. hits.Select(h => h / 3.0)];
         // Queries 0 and 2 both labelled 0, class 1 has none: (2/3 + 1/3) / 2, NaN, 2/3.
         Assert.Equal([0.5, double.NaN, 2.0 / 3], ClassificationAccuracy.PerClassMean(precisions, [0, 2, 0], 3));
         // kNN-style recall per class: class 0 right 1 of 2, class 1 right 2 of 2.

@@ -92,10 +92,10 @@ public class ReportSectionsTests
         Assert.Contains("<td class=\"note\">–</td>", text);
         Assert.DoesNotMatch(new Regex("(src|href)=\"(?!data:)"), text);
 
-        // The first thumbnail handed out is the first query's: 64 x 64, green to its corners.
+        // The first thumbnail handed out is the first query's: 60 x 60, green to its corners.
         using var thumb = SKBitmap.Decode(Convert.FromBase64String(rules[0].Groups[1].Value));
-        Assert.Equal((64, 64), (thumb.Width, thumb.Height));
-        foreach (var (x, y) in new[] { (2, 2), (61, 2), (2, 61), (61, 61), (32, 32) })
+        Assert.Equal((60, 60), (thumb.Width, thumb.Height));
+        foreach (var (x, y) in new[] { (2, 2), (57, 2), (2, 57), (57, 57), (30, 30) })
         {
             var p = thumb.GetPixel(x, y);
             Assert.True(p.Green > 200 && p.Red < 60 && p.Blue < 60, $"({x}, {y}) is {p}, not green");
