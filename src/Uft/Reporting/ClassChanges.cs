@@ -27,7 +27,7 @@ static class ClassChanges
                 tables.Add(Table(names[r], r, names[baseline], baseEval, eval, metric));
         tables.RemoveAll(t => t.Length == 0);
         if (tables.Count == 0) return;
-        html.Append($"<h2>Per class: what changed against {E(names[baseline])}</h2><p class=\"note\">Per-class scores on the test images in percent, " +
+        html.Append($"<h2 id=\"per-class\">Per class: gains and losses against “{E(names[baseline])}”</h2><p class=\"note\">Per-class scores on the test images in percent, " +
             $"the classes that gained most first and those that lost most last; Δ in points. Retrieval: the share of each test image's top-5 train images " +
             $"of its class, averaged over the class; kNN: the share of the class's test images the kNN classifier gets right.</p><div class=\"grid\">");
         foreach (var t in tables) html.Append(t);

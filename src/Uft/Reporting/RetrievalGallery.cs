@@ -17,7 +17,7 @@ static class RetrievalGallery
         if (samples.FirstOrDefault(s => s is not null) is not { } first) return;
         var shown = Enumerable.Range(0, runs.Count).Where(r => samples[r] is not null).ToArray();
         int k = first.Queries.FirstOrDefault()?.Neighbours.Count ?? 0;
-        html.Append("<h2>Retrieval: the nearest train images</h2><p class=\"note\">")
+        html.Append("<h2 id=\"gallery\">Retrieval: the nearest train images</h2><p class=\"note\">")
             .Append($"{first.Queries.Count} test images, chosen from the test folder's file names alone (a seeded hash, spread over classes), so every run shows the same queries. ")
             .Append($"Per run, the {k} train images most similar to each (cosine, most similar first): <span class=\"up\">green</span> where the class is the query's, <span class=\"down\">red</span> where it is not, ")
             .Append($"with the number that match. Hover over an image for its file and similarity.</p><div class=\"wide\"><table class=\"gallery\"><thead><tr><th>Query</th>");

@@ -77,7 +77,7 @@ public class ReportTests
         Assert.Equal(3 + 5 + 4, images);
         // The gallery: 8 queries x 5 neighbours x 2 runs; the per-class table of the finetuned run against the first.
         Assert.Equal(80, Regex.Matches(text, "<figure class=\"hit (ok|miss)\">").Count);
-        Assert.Contains("Per class: what changed against pretrained", text);
+        Assert.Contains("Per class: gains and losses against “pretrained”", text);
         // tsne.json is data the report draws, not a config to print.
         Assert.DoesNotContain("<h4>tsne.json</h4>", text);
         Assert.Contains("4-shot linear probe, mean-class", text);

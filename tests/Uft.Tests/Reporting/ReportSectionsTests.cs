@@ -37,7 +37,7 @@ public class ReportSectionsTests
         HtmlReport.Write(html, [ReportRun.Load(after), ReportRun.Load(before)], baseline: 1);
         string text = File.ReadAllText(html);
 
-        Assert.Contains("Per class: what changed against shipped", text);
+        Assert.Contains("Per class: gains and losses against “shipped”", text);
         // Gains +30, +20, +15, +10, +5 first; +2 and +1 skipped; then 0, −5, −10, −20, −40.
         var rows = Regex.Matches(text, "<tr><td>(c\\d\\d)</td>").Select(m => m.Groups[1].Value).ToArray();
         Assert.Equal(["c00", "c04", "c09", "c06", "c02", "c03", "c08", "c01", "c10", "c05"], rows);
