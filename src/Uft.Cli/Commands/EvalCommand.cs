@@ -5,6 +5,7 @@ using Uft.Data;
 using Uft.Data.Augmentations;
 using Uft.Evaluation;
 using Uft.Models;
+using Uft.Reporting;
 
 namespace Uft.Cli.Commands;
 
@@ -96,7 +97,8 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
             AnsiConsole.MarkupLineInterpolated($"[bold]{label}[/] · {train.Count} train / {test.Count} test images, {train.Classes.Count} classes · {settings.ImageSize} px · {string.Join(", ", protocols)} → {output}");
             var report = EvalProgressBars.Run(p => EvalSuite.Run(model, label, train, test, source?.Items, transforms, options, output,
                 BackboneArgument.CommandLine(), p, interrupt.Token));
-            Summarise(report, output);
+            int pictures = DrawMaps(report, output);
+            Summarise(report, output, pictures);
         }
         return 0;
     }
@@ -133,7 +135,16 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         return shots;
     }
 
-    static void Summarise(EvalReport report, string output)
+    /// <summary>The t-SNE maps EvalSuite wrote as data, drawn beside eval.json as tsne_&lt;name&gt;.png.</summary>
+    static int DrawMaps(EvalReport report, string output)
+    {
+        if (report.TSneFile is null) return 0;
+        var maps = TSneMap.Load(Path.Combine(output, report.TSneFile));
+        foreach (var map in maps) AtomicFile.WriteAllBytes(Path.Combine(output, $"tsne_{map.Name}.png"), Charts.Map(map));
+        return maps.Count;
+    }
+
+    static void Summarise(EvalReport report, string output, int pictures)
     {
         // Named as in the HTML report; the eval.json key last, for scripts.
         var table = Terminal.PlainTable("metric", "mean ± std (%)", "eval.json key");
@@ -145,7 +156,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         foreach (var (step, seconds) in report.Seconds) times.AddPlainRow(step, seconds.ToString("F1"));
         times.Columns[1].RightAligned();
         Terminal.Write(times);
-        string pictures = report.Pictures.Count > 0 ? $" and {report.Pictures.Count} picture(s)" : "";
-        AnsiConsole.MarkupLineInterpolated($"wrote [bold]{Path.Combine(output, "eval.json")}[/]{pictures}");
+        string drawn = pictures > 0 ? $" and {pictures} t-SNE picture(s)" : "";
+        AnsiConsole.MarkupLineInterpolated($"wrote [bold]{Path.Combine(output, "eval.json")}[/]{drawn}");
     }
 }

@@ -26,6 +26,28 @@ public static class ClassificationAccuracy
         return total.Count == 0 ? 0 : total.Average(kv => (double)correct.GetValueOrDefault(kv.Key) / kv.Value);
     }
 
+    /// <summary>Mean of a per-item score (1/0 for right/wrong, or a retrieval precision) over each class's items, in
+    /// class order; NaN for a class without items.</summary>
+    public static double[] PerClassMean(double[] scores, int[] labels, int numClasses)
+    {
+        if (scores.Length != labels.Length) throw new ArgumentException($"{scores.Length} scores for {labels.Length} labels");
+        var sum = new double[numClasses];
+        var count = new int[numClasses];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            sum[labels[i]] += scores[i];
+            count[labels[i]]++;
+        }
+        return sum.Select((s, c) => count[c] == 0 ? double.NaN : s / count[c]).ToArray();
+    }
+
+    /// <summary>Per-class recall: the share of each class's items predicted right (NaN for a class without items).</summary>
+    public static double[] PerClass(int[] predictions, int[] labels, int numClasses)
+    {
+        CheckLengths(predictions, labels);
+        return PerClassMean(predictions.Select((p, i) => p == labels[i] ? 1.0 : 0.0).ToArray(), labels, numClasses);
+    }
+
     static void CheckLengths(int[] predictions, int[] labels)
     {
         if (predictions.Length != labels.Length)

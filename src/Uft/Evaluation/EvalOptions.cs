@@ -13,6 +13,8 @@ public sealed record EvalOptions
     /// <summary>Clustering of a labelled source set (forgetting), when one is given.</summary>
     public bool SourceClustering { get; init; } = true;
     public int RetrievalK { get; init; } = 5;
+    /// <summary>Test queries kept with their top-k train images for the report's gallery (<see cref="Evaluation.RetrievalSample"/>); 0 keeps none.</summary>
+    public int RetrievalExamples { get; init; } = 8;
     public int ClusteringRestarts { get; init; } = 10;
     public int KnnK { get; init; } = 200;
     public double KnnTemperature { get; init; } = 0.1;
@@ -32,6 +34,7 @@ public sealed record EvalOptions
     {
         if (BatchSize < 1) throw UftException.Usage($"--batch-size: {BatchSize} must be at least 1");
         if (RetrievalK < 1) throw UftException.Usage($"--retrieval-k: {RetrievalK} must be at least 1");
+        if (RetrievalExamples < 0) throw UftException.Usage($"--retrieval-examples: {RetrievalExamples} must be 0 (none) or more");
         if (ClusteringRestarts < 1) throw UftException.Usage($"--restarts: {ClusteringRestarts} must be at least 1");
         if (KnnK < 1 || KnnTemperature <= 0) throw UftException.Usage($"--knn-k {KnnK} / --knn-t {KnnTemperature}: both must be positive");
         if (ProbeShots.Any(k => k < 1) || ProbeTrials < 1) throw UftException.Usage("--probe-shots / --probe-trials: give positive numbers");

@@ -5,7 +5,8 @@ namespace Uft.Evaluation;
 
 /// <summary>
 /// What <c>uft eval</c> writes to eval.json: metric name -> mean/std/per-trial values (accuracies as fractions),
-/// wall time per protocol, the settings used and the pictures written beside the file.
+/// wall time per protocol, the settings used, per-class figures, a retrieval sample to look at, and the name of the
+/// t-SNE maps' file beside it. Data only: Uft.Reporting draws the pictures.
 /// </summary>
 public sealed record EvalReport
 {
@@ -16,8 +17,15 @@ public sealed record EvalReport
     /// <summary>Wall-clock seconds per protocol.</summary>
     public Dictionary<string, double> Seconds { get; init; } = [];
     public Dictionary<string, string> Settings { get; init; } = [];
-    /// <summary>Picture name -> PNG file name, relative to the folder of eval.json.</summary>
-    public Dictionary<string, string> Pictures { get; init; } = [];
+    /// <summary>Class names, index = label: the order of the <see cref="PerClass"/> values.</summary>
+    public IReadOnlyList<string> Classes { get; init; } = [];
+    /// <summary>Metric name -> its value per class on the test images (NaN for a class without any): retrieval
+    /// precision and kNN recall, so a report can tell which classes a change helped and which it hurt.</summary>
+    public Dictionary<string, double[]> PerClass { get; init; } = [];
+    public RetrievalSample? RetrievalSample { get; init; }
+    /// <summary>The t-SNE maps' file (<see cref="TSneMap"/>), relative to the folder of eval.json; null when none were made.</summary>
+    [JsonPropertyName("tsne_file")]
+    public string? TSneFile { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {

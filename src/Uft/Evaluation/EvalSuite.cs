@@ -2,14 +2,14 @@ using System.Diagnostics;
 using System.Text.Json;
 using Uft.Data;
 using Uft.Models;
-using Uft.Reporting;
 using static TorchSharp.torch;
 
 namespace Uft.Evaluation;
 
 /// <summary>
 /// Runs the paper's evaluations of one backbone on a labelled train/test pair (features: pooled output, L2-normalised,
-/// evaluation transform) and writes eval.json plus t-SNE pictures into an output folder.
+/// evaluation transform) and writes eval.json (plus the t-SNE maps as data, tsne.json) into an output folder. It draws
+/// nothing: Uft.Reporting makes pictures of what it writes.
 /// </summary>
 public static class EvalSuite
 {
@@ -22,7 +22,9 @@ public static class EvalSuite
         int numClasses = train.Classes.Count;
         var metrics = new Dictionary<string, MetricSummary>();
         var seconds = new Dictionary<string, double>();
-        var pictures = new Dictionary<string, string>();
+        var perClass = new Dictionary<string, double[]>();
+        RetrievalSample? sample = null;
+        string? tsneFile = null;
         T Timed<T>(string name, Func<T> run)
         {
             var watch = Stopwatch.StartNew();
@@ -41,8 +43,14 @@ public static class EvalSuite
             using (testFeats)
             {
                 if (options.Retrieval)
-                    metrics[EvalMetrics.Retrieval] = MetricSummary.Single(Timed("retrieval", () =>
-                        Retrieval.TopKAccuracy(testFeats, testLabels, trainFeats, trainLabels, options.RetrievalK)));
+                {
+                    var neighbours = Timed("retrieval", () => Retrieval.TopKNeighbours(testFeats, trainFeats, options.RetrievalK));
+                    var hits = Retrieval.Hits(neighbours, testLabels, trainLabels);
+                    metrics[EvalMetrics.Retrieval] = MetricSummary.Single(Retrieval.Accuracy(hits, options.RetrievalK));
+                    perClass[EvalMetrics.Retrieval] = ClassificationAccuracy.PerClassMean(hits.Select(h => (double)h / options.RetrievalK).ToArray(), testLabels, numClasses);
+                    if (options.RetrievalExamples > 0)
+                        sample = RetrievalSample.Build(testFeats, trainFeats, neighbours, test, train, options.RetrievalExamples, options.Seed);
+                }
                 if (options.Clustering)
                 {
                     var clustering = Timed("clustering", () => Clustering.Evaluate(trainFeats, trainLabels, options.ClusteringRestarts, options.Seed, progress: progress, ct: ct));
@@ -52,8 +60,11 @@ public static class EvalSuite
                     metrics[EvalMetrics.ClusteringNmi] = MetricSummary.Single(clustering.Nmi);
                 }
                 if (options.Knn)
-                    metrics[EvalMetrics.Knn] = MetricSummary.Single(Timed("knn", () =>
-                        KnnClassifier.Accuracy(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.KnnK, options.KnnTemperature)));
+                {
+                    var predictions = Timed("knn", () => KnnClassifier.Predict(trainFeats, trainLabels, testFeats, numClasses, options.KnnK, options.KnnTemperature));
+                    metrics[EvalMetrics.Knn] = MetricSummary.Single(ClassificationAccuracy.Top1(predictions, testLabels));
+                    perClass[EvalMetrics.Knn] = ClassificationAccuracy.PerClass(predictions, testLabels, numClasses);
+                }
                 if (options.LinearProbe)
                 {
                     var (top1, meanClass) = Timed("linear_probe", () => LinearProbe.Evaluate(trainFeats, trainLabels, testFeats, testLabels, numClasses, seed: options.Seed));
@@ -81,7 +92,11 @@ public static class EvalSuite
                 using (sourceFeats)
                 {
                     if (options.TSnePoints > 0)
-                        Timed("tsne", () => DrawTSne(trainFeats, trainLabels, train.Classes, sourceFeats, options, outputDir, pictures, progress, ct));
+                    {
+                        var maps = Timed("tsne", () => TSneMaps(trainFeats, trainLabels, train.Classes, sourceFeats, options, progress, ct));
+                        TSneMap.Save(Path.Combine(outputDir, TSneMap.FileName), maps);
+                        tsneFile = TSneMap.FileName;
+                    }
                 }
             }
         }
@@ -114,7 +129,10 @@ public static class EvalSuite
             Metrics = metrics,
             Seconds = seconds,
             Settings = Settings(train, test, source, options),
-            Pictures = pictures,
+            Classes = train.Classes,
+            PerClass = perClass,
+            RetrievalSample = sample,
+            TSneFile = tsneFile,
         };
         report.Save(Path.Combine(outputDir, "eval.json"));
         return report;
@@ -155,31 +173,30 @@ public static class EvalSuite
         return settings;
     }
 
-    static int DrawTSne(Tensor trainFeats, int[] trainLabels, IReadOnlyList<string> classes, Tensor? sourceFeats, EvalOptions options,
-        string outputDir, Dictionary<string, string> pictures, IProgress<EvalProgress>? progress, CancellationToken ct)
+    /// <summary>The target features by class and, given source features, target against source.</summary>
+    static List<TSneMap> TSneMaps(Tensor trainFeats, int[] trainLabels, IReadOnlyList<string> classes, Tensor? sourceFeats, EvalOptions options,
+        IProgress<EvalProgress>? progress, CancellationToken ct)
     {
         var rng = new Random(options.Seed);
+        var maps = new List<TSneMap>();
         var target = Subsample((int)trainFeats.shape[0], options.TSnePoints, rng);
         using (var embedded = Embed(trainFeats.index_select(0, tensor(target)), options, progress, ct))
-        {
-            var (x, y) = Columns(embedded);
-            var png = Charts.Scatter2D("t-SNE of target features, by class", x, y, target.Select(i => trainLabels[i]).ToArray(), classes);
-            AtomicFile.WriteAllBytes(Path.Combine(outputDir, "tsne_target.png"), png);
-            pictures["t-SNE, target by class"] = "tsne_target.png";
-        }
-        if (sourceFeats is null) return 1;
+            maps.Add(Map("target", "t-SNE of target features, by class", embedded, target.Select(i => trainLabels[i]).ToArray(), classes));
+        if (sourceFeats is null) return maps;
         var t = Subsample((int)trainFeats.shape[0], options.TSnePoints / 2, rng);
         var s = Subsample((int)sourceFeats.shape[0], options.TSnePoints / 2, rng);
         using var both = cat([trainFeats.index_select(0, tensor(t)), sourceFeats.index_select(0, tensor(s))], 0);
         using (var embedded = Embed(both, options, progress, ct))
-        {
-            var (x, y) = Columns(embedded);
-            var domain = Enumerable.Repeat(0, t.Length).Concat(Enumerable.Repeat(1, s.Length)).ToArray();
-            var png = Charts.Scatter2D("t-SNE of source and target features", x, y, domain, ["target", "source"]);
-            AtomicFile.WriteAllBytes(Path.Combine(outputDir, "tsne_source_target.png"), png);
-            pictures["t-SNE, source and target"] = "tsne_source_target.png";
-        }
-        return 2;
+            maps.Add(Map("source_target", "t-SNE of source and target features", embedded,
+                Enumerable.Repeat(0, t.Length).Concat(Enumerable.Repeat(1, s.Length)).ToArray(), ["target", "source"]));
+        return maps;
+    }
+
+    static TSneMap Map(string name, string title, Tensor xy, int[] groups, IReadOnlyList<string> groupNames)
+    {
+        // Two decimals are far finer than a picture can show and keep tsne.json small.
+        var flat = xy.contiguous().data<float>().ToArray().Select(v => MathF.Round(v, 2)).ToArray();
+        return new TSneMap(name, title, groupNames, groups, flat.Where((_, i) => i % 2 == 0).ToArray(), flat.Where((_, i) => i % 2 == 1).ToArray());
     }
 
     static Tensor Embed(Tensor x, EvalOptions options, IProgress<EvalProgress>? progress, CancellationToken ct) =>
@@ -187,10 +204,4 @@ public static class EvalSuite
 
     static long[] Subsample(int n, int max, Random rng) =>
         (n <= max ? Enumerable.Range(0, n) : Enumerable.Range(0, n).OrderBy(_ => rng.Next()).Take(max).Order()).Select(i => (long)i).ToArray();
-
-    static (float[] X, float[] Y) Columns(Tensor xy)
-    {
-        var flat = xy.contiguous().data<float>().ToArray();
-        return (flat.Where((_, i) => i % 2 == 0).ToArray(), flat.Where((_, i) => i % 2 == 1).ToArray());
-    }
 }

@@ -13,15 +13,24 @@ public static class Retrieval
     /// <param name="galleryFeats">(G, D) features, G &gt;= k.</param>
     public static double TopKAccuracy(Tensor queryFeats, int[] queryLabels, Tensor galleryFeats, int[] galleryLabels, int k = 5)
     {
-        var neighbours = TopKNeighbours(queryFeats, galleryFeats, k);
-        if (queryLabels.Length != neighbours.GetLength(0) || galleryLabels.Length != galleryFeats.shape[0])
-            throw new ArgumentException("labels and features differ in length");
-        long hits = 0;
-        for (int q = 0; q < queryLabels.Length; q++)
-            for (int j = 0; j < k; j++)
-                if (galleryLabels[neighbours[q, j]] == queryLabels[q]) hits++;
-        return queryLabels.Length == 0 ? 0 : (double)hits / ((long)queryLabels.Length * k);
+        if (galleryLabels.Length != galleryFeats.shape[0]) throw new ArgumentException("gallery labels and features differ in length");
+        return Accuracy(Hits(TopKNeighbours(queryFeats, galleryFeats, k), queryLabels, galleryLabels), k);
     }
+
+    /// <summary>Per query, how many of its neighbours (a row of <see cref="TopKNeighbours"/>) carry its label; kept
+    /// per query for per-class figures.</summary>
+    public static int[] Hits(int[,] neighbours, int[] queryLabels, int[] galleryLabels)
+    {
+        if (queryLabels.Length != neighbours.GetLength(0)) throw new ArgumentException("labels and features differ in length");
+        var hits = new int[queryLabels.Length];
+        for (int q = 0; q < queryLabels.Length; q++)
+            for (int j = 0; j < neighbours.GetLength(1); j++)
+                if (galleryLabels[neighbours[q, j]] == queryLabels[q]) hits[q]++;
+        return hits;
+    }
+
+    /// <summary>The mean over queries of hits / k, as one exact fraction.</summary>
+    public static double Accuracy(int[] hits, int k) => hits.Length == 0 ? 0 : (double)hits.Sum() / ((long)hits.Length * k);
 
     /// <summary>Indices (Q, k) of each query's k most cosine-similar gallery rows, most similar first.</summary>
     public static int[,] TopKNeighbours(Tensor queryFeats, Tensor galleryFeats, int k, int chunk = 2048)

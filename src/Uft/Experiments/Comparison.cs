@@ -184,7 +184,7 @@ public static class Comparison
             }
         }
         HtmlReport.Write(Path.Combine(config.Folder, "report.html"), results.Select(r => ReportRun.Load(r.Folder)).ToList(),
-            $"{config.Name}: {config.Backbone} on {DataSetName(config.Train)}");
+            $"{config.Name}: {config.Backbone} on {DataSetName(config.Train)}", baseline: Math.Max(0, Array.IndexOf(config.Arms, Arms.None)));
         AtomicFile.WriteAllText(Path.Combine(config.Folder, "results.md"), Markdown(config, results));
         return results;
     }

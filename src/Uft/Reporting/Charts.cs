@@ -1,4 +1,5 @@
 using ScottPlot;
+using Uft.Evaluation;
 
 namespace Uft.Reporting;
 
@@ -89,6 +90,9 @@ public static class Charts
         if (legend) plot.ShowLegend(Edge.Bottom);
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
+
+    /// <summary>A t-SNE map as <c>uft eval</c> writes it, drawn as <see cref="Scatter2D"/>.</summary>
+    public static byte[] Map(TSneMap map) => Scatter2D(map.Title, map.X, map.Y, map.Groups, map.GroupNames);
 
     /// <summary>A 2-D embedding coloured by group; a legend when there are few groups.</summary>
     /// <param name="xy">(x, y) per point.</param>

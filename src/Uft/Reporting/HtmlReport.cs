@@ -6,8 +6,9 @@ namespace Uft.Reporting;
 
 /// <summary>
 /// One self-contained report.html comparing runs side by side: a metric table, before/after bars per group of
-/// metrics, training curves, t-SNE pictures, timings, and the exact commands and configs. Charts are PNGs inlined
-/// as base64, styles inline: the file can be mailed or archived alone.
+/// metrics, a retrieval gallery, the classes each run gained and lost against the baseline, training curves, t-SNE
+/// maps, timings, and the exact commands and configs. Charts are PNGs and thumbnails JPEGs inlined as base64,
+/// styles inline: the file can be mailed or archived alone.
 /// </summary>
 public static class HtmlReport
 {
@@ -29,26 +30,33 @@ public static class HtmlReport
         ("Uniformity (lower is better)", "uniform", p => p.Uniform, false),
     ];
 
-    public static void Write(string path, IReadOnlyList<ReportRun> runs, string? title = null)
+    /// <param name="baseline">The run the per-class table compares the others with (in a comparison, the backbone as shipped).</param>
+    public static void Write(string path, IReadOnlyList<ReportRun> runs, string? title = null, int baseline = 0)
     {
         if (runs.Count == 0) throw UftException.Usage("report: give at least one run or evaluation folder");
+        if (baseline < 0 || baseline >= runs.Count) throw new ArgumentOutOfRangeException(nameof(baseline), $"{baseline} is not one of the {runs.Count} runs");
         var names = UniqueNames(runs);
+        var body = new StringBuilder();
+        var thumbs = new ThumbnailSheet();
+        RunsTable(body, runs, names);
+        MetricsSection(body, runs, names);
+        RetrievalGallery.Append(body, runs, names, thumbs);
+        ClassChanges.Append(body, runs, names, baseline);
+        CurvesSection(body, runs, names);
+        MapsSection(body, runs, names);
+        ProvenanceSection(body, runs, names);
+        // The thumbnails' rules go in the head, written last because the gallery decides which images it needs.
         var html = new StringBuilder();
         html.Append($"""
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{E(title ?? "UFT report")}</title>
-            <style>{Css}</style></head><body><main>
+            <style>{Css}{thumbs.Css()}</style></head><body><main>
             <h1>{E(title ?? "UFT report")}</h1>
             <p class="sub">{runs.Count} run{(runs.Count == 1 ? "" : "s")} compared · generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by uft {E(typeof(HtmlReport).Assembly.GetName().Version?.ToString(3) ?? "")}</p>
             """);
-        RunsTable(html, runs, names);
-        MetricsSection(html, runs, names);
-        CurvesSection(html, runs, names);
-        PicturesSection(html, runs, names);
-        ProvenanceSection(html, runs, names);
-        html.Append("</main></body></html>\n");
+        html.Append(body).Append("</main></body></html>\n");
         AtomicFile.WriteAllText(path, html.ToString());
     }
 
@@ -127,13 +135,13 @@ public static class HtmlReport
         html.Append("</div>");
     }
 
-    static void PicturesSection(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names)
+    static void MapsSection(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names)
     {
-        if (runs.All(r => r.Pictures.Count == 0)) return;
+        if (runs.All(r => r.Maps.Count == 0)) return;
         html.Append("<h2>t-SNE of features</h2><div class=\"grid\">");
         for (int r = 0; r < runs.Count; r++)
-            foreach (var (pictureTitle, png) in runs[r].Pictures)
-                html.Append($"<figure>{Img(png, pictureTitle, "picture")}<figcaption><b>{E(names[r])}</b> · {E(pictureTitle)}</figcaption></figure>");
+            foreach (var map in runs[r].Maps)
+                html.Append($"<figure>{Img(Charts.Map(map), map.Title, "picture")}<figcaption><b>{E(names[r])}</b> · {E(map.Title)}</figcaption></figure>");
         html.Append("</div>");
     }
 
@@ -181,12 +189,12 @@ public static class HtmlReport
         _ => metric,
     };
 
-    static string Img(byte[] png, string alt, string cls) =>
+    internal static string Img(byte[] png, string alt, string cls) =>
         $"<img class=\"{cls}\" alt=\"{E(alt)}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\">";
 
-    static string E(string s) => WebUtility.HtmlEncode(s);
+    internal static string E(string s) => WebUtility.HtmlEncode(s);
 
-    static string SwatchColor(int i) => Charts.SeriesColor(i).ToHex();
+    internal static string SwatchColor(int i) => Charts.SeriesColor(i).ToHex();
 
     const string Css = """
         :root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg-alt: #f6f8fa; --up: #1a7f37; --down: #cf222e; }
@@ -216,5 +224,19 @@ public static class HtmlReport
         pre { background: var(--bg-alt); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; overflow-x: auto;
               font: 12.5px/1.45 ui-monospace, "DejaVu Sans Mono", monospace; white-space: pre-wrap; word-break: break-word; max-height: 420px; }
         .times { font-size: 14px; }
+        h3 { font-size: 16px; margin: 8px 0 4px; }
+        .wide { overflow-x: auto; }
+        table.gallery td, table.gallery th { padding: 5px 6px; vertical-align: middle; }
+        table.gallery tbody tr:hover { background: none; }
+        .hits { display: flex; gap: 3px; align-items: flex-start; }
+        .gallery figure { text-align: center; }
+        .gallery figcaption { font-size: 10.5px; line-height: 1.2; margin: 2px 0 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+        .th { border-radius: 4px; background: var(--bg-alt) center / cover no-repeat; box-sizing: border-box; }
+        .query .th { outline: 2px solid var(--fg); outline-offset: -2px; }
+        .hit.ok .th { outline: 3px solid var(--up); outline-offset: -3px; }
+        .hit.miss .th { outline: 3px solid var(--down); outline-offset: -3px; }
+        .hit.miss figcaption { color: var(--down); }
+        .score { align-self: center; margin-left: 4px; font-size: 13px; color: var(--muted); white-space: nowrap; }
+        .gone { background: repeating-linear-gradient(45deg, #eee 0 6px, #f8f8f8 6px 12px); }
         """;
 }

@@ -4,11 +4,12 @@ using Uft.Evaluation;
 namespace Uft.Reporting;
 
 /// <summary>
-/// What the report shows of one run or evaluation folder: eval.json (metrics, pictures), metrics.jsonl (training
-/// curves), command.txt and any other JSON files in the folder (configs), each where present.
+/// What the report shows of one run or evaluation folder: eval.json (metrics, per-class figures, retrieval sample) and
+/// the t-SNE maps it names, metrics.jsonl (training curves), command.txt and any other JSON files in the folder
+/// (configs), each where present.
 /// </summary>
 public sealed record ReportRun(string Name, string Folder, EvalReport? Eval, IReadOnlyList<TrainingPoint> Curve, string? Command,
-    IReadOnlyDictionary<string, string> Configs, IReadOnlyDictionary<string, byte[]> Pictures)
+    IReadOnlyDictionary<string, string> Configs, IReadOnlyList<TSneMap> Maps)
 {
     const int MaxConfigChars = 20_000;
 
@@ -32,20 +33,16 @@ public sealed record ReportRun(string Name, string Folder, EvalReport? Eval, IRe
         var curve = File.Exists(metricsPath) ? ReadCurve(metricsPath) : [];
         string commandPath = Path.Combine(folder, "command.txt");
         string? command = File.Exists(commandPath) ? File.ReadAllText(commandPath).Trim() : eval?.Command;
+        string? mapsPath = eval?.TSneFile is { } t ? Path.GetFullPath(Path.Combine(folder, t)) : null;
         var configs = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Where(f => Path.GetFullPath(f) != Path.GetFullPath(evalPath)))
+        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Where(f => Path.GetFullPath(f) != Path.GetFullPath(evalPath) && Path.GetFullPath(f) != mapsPath))
         {
             string text = File.ReadAllText(file);
             configs[Path.GetFileName(file)] = text.Length > MaxConfigChars ? text[..MaxConfigChars] + "\n…" : text;
         }
-        var pictures = new Dictionary<string, byte[]>();
-        foreach (var (title, file) in eval?.Pictures ?? [])
-        {
-            string p = Path.Combine(folder, file);
-            if (File.Exists(p)) pictures[title] = File.ReadAllBytes(p);
-        }
+        var maps = mapsPath is not null && File.Exists(mapsPath) ? TSneMap.Load(mapsPath) : [];
         string name = new DirectoryInfo(folder).Name;
-        return new ReportRun(name, Path.GetFullPath(folder), eval, curve, command, configs, pictures);
+        return new ReportRun(name, Path.GetFullPath(folder), eval, curve, command, configs, maps);
     }
 
     // Complete lines only: a run being written (or cut off) may end the file with part of a line, which is left out.

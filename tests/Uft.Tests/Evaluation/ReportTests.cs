@@ -38,7 +38,34 @@ public class ReportTests
         var loaded = EvalReport.Load(Path.Combine(after, "eval.json"));
         Assert.Equal("resnet18", loaded.Backbone);
         Assert.Contains(EvalMetrics.ClusteringNmi, loaded.Metrics.Keys);
-        Assert.True(File.Exists(Path.Combine(after, loaded.Pictures["t-SNE, target by class"])));
+        // t-SNE as data, beside eval.json: 16 target points by class, then 8 + 8 target/source points.
+        var maps = TSneMap.Load(Path.Combine(after, loaded.TSneFile!));
+        Assert.Equal(["target", "source_target"], maps.Select(m => m.Name));
+        Assert.Equal(train.Items.Select(i => i.Label), maps[0].Groups);
+        Assert.Equal([.. Enumerable.Repeat(0, 8), .. Enumerable.Repeat(1, 8)], maps[1].Groups);
+        Assert.All(maps, m => Assert.Equal(m.Groups.Length, m.X.Length));
+
+        // Per class, on two balanced classes (4 test images each): the class means average to the overall figure.
+        Assert.Equal(["0", "1"], loaded.Classes);
+        foreach (var metric in new[] { EvalMetrics.Retrieval, EvalMetrics.Knn })
+            Assert.Equal(loaded.Metrics[metric].Mean, loaded.PerClass[metric].Average(), 12);
+        // The retrieval sample: every test image (8 asked for, 8 there), 5 neighbours each, paths relative to the roots.
+        var sample = loaded.RetrievalSample!;
+        Assert.Equal(Path.GetFullPath(Path.Combine(dir, "train")), sample.TrainRoot);
+        Assert.Equal(test.Items.Select(i => Path.GetRelativePath(test.Root, i.Path)).Order(), sample.Queries.Select(q => q.Path).Order());
+        foreach (var q in sample.Queries)
+        {
+            Assert.Equal(5, q.Neighbours.Count);
+            Assert.True(File.Exists(Path.Combine(sample.TestRoot, q.Path)));
+            Assert.Equal(q.Path.Split('/')[0], q.Class);
+            Assert.All(q.Neighbours, n => Assert.Equal(n.Class == q.Class, n.Match));
+            Assert.All(q.Neighbours, n => Assert.True(File.Exists(Path.Combine(sample.TrainRoot, n.Path)), n.Path));
+            Assert.Equal(q.Neighbours.Select(n => n.Similarity).OrderDescending(), q.Neighbours.Select(n => n.Similarity));
+        }
+        // The same queries for another backbone on the same test folder.
+        Assert.Equal(EvalReport.Load(Path.Combine(before, "eval.json")).RetrievalSample!.Queries.Select(q => q.Path), sample.Queries.Select(q => q.Path));
+        // Retrieval precision per query, averaged, is the figure in the metrics.
+        Assert.Equal(loaded.Metrics[EvalMetrics.Retrieval].Mean, sample.Queries.Average(q => q.Neighbours.Count(n => n.Match) / 5.0), 12);
 
         string html = Path.Combine(dir, "report.html");
         HtmlReport.Write(html, [ReportRun.Load(before), ReportRun.Load(after)]);
@@ -46,8 +73,13 @@ public class ReportTests
         // Self-contained: every image is inline, nothing is fetched.
         Assert.DoesNotMatch(new Regex("(src|href)=\"(?!data:)"), text);
         int images = Regex.Matches(text, "src=\"data:image/png;base64,").Count;
-        // Bars (frozen features, k-shot probe, source), 5 curves, 2 t-SNE pictures per run.
+        // Bars (frozen features, k-shot probe, source), 5 curves, 2 t-SNE maps per run drawn from tsne.json.
         Assert.Equal(3 + 5 + 4, images);
+        // The gallery: 8 queries x 5 neighbours x 2 runs; the per-class table of the finetuned run against the first.
+        Assert.Equal(80, Regex.Matches(text, "<figure class=\"hit (ok|miss)\">").Count);
+        Assert.Contains("Per class: gains and losses against “pretrained”", text);
+        // tsne.json is data the report draws, not a config to print.
+        Assert.DoesNotContain("<h4>tsne.json</h4>", text);
         Assert.Contains("4-shot linear probe, mean-class", text);
         Assert.Contains("uft eval --seed 1", text);
         Assert.Contains("&quot;preset&quot;: &quot;uft&quot;", text);
