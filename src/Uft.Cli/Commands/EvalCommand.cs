@@ -24,7 +24,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         public string? Test { get; init; }
         [CommandOption("--protocols <LIST>")] [Description($"Comma-separated: retrieval, clustering, knn, probe, kshot, fixmatch, tsne, forgetting, or all (default {DefaultProtocols}).")]
         public string? Protocols { get; init; }
-        [CommandOption("--image-size <PX>")] [Description("Input size; images are resized to size/0.875 and centre-cropped (default 224).")]
+        [CommandOption("--image-size <PX>")] [Description("Input size; the shorter side is resized to it and the centre square kept, the whole image as in training (default 224).")]
         public int ImageSize { get; init; } = 224;
         [CommandOption("--shots <LIST>")] [Description("K labels a class for probe, kshot and fixmatch (default 1,2,4,8; fixmatch 4).")]
         public string? Shots { get; init; }
@@ -106,10 +106,10 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
     /// <summary>Class folders make a labelled source (needed for forgetting); otherwise every image below it, unlabelled.</summary>
     static ImageFolder LoadSource(string path, bool needLabels)
     {
-        bool hasClasses = Directory.Exists(path) && Directory.EnumerateDirectories(path).Any();
-        if (needLabels && !hasClasses)
+        var source = EvalSuite.OpenSource(path);
+        if (needLabels && !source.IsLabeled)
             throw UftException.Usage($"--source {path}: forgetting needs a labelled source folder ({path}/<class>/<image>); this one has no class folders");
-        return hasClasses ? ImageFolder.Labeled(path) : ImageFolder.Unlabeled(path);
+        return source;
     }
 
     static HashSet<string> ParseProtocols(string? value)
@@ -137,7 +137,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         var table = new Table().AddColumns("metric", "mean ± std (%)", "description");
         foreach (var (name, value) in report.Metrics.OrderBy(m => EvalMetrics.Order(m.Key)))
-            table.AddRow(name, value.ToString(), Markup.Escape(EvalMetrics.Describe(name)));
+            table.AddRow(name, value.ToString(), Markup.Escape(EvalMetrics.Describe(name, report.Settings)));
         AnsiConsole.Write(table);
         var times = new Table().AddColumns("step", "seconds");
         foreach (var (step, seconds) in report.Seconds) times.AddRow(step, seconds.ToString("F1"));

@@ -44,7 +44,18 @@ public static class HtmlReport
             <p class="sub">{runs.Count} run{(runs.Count == 1 ? "" : "s")} compared · generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by uft {E(typeof(HtmlReport).Assembly.GetName().Version?.ToString(3) ?? "")}</p>
             """);
         RunsTable(html, runs, names);
-        MetricsSection(html, runs, names);
+        var groups = SettingsGroups(runs);
+        if (groups.Count > 1)
+        {
+            // Evaluations made at another size, crop or probe are not comparable: say so, and never set them side by side.
+            html.Append("<div class=\"warn\"><b>These evaluations were made with different settings</b>; each setting has its own table below, " +
+                "and numbers from different tables do not compare:<ul>");
+            foreach (var (protocol, members) in groups)
+                html.Append($"<li>{E(string.Join(", ", members.Select(i => names[i])))}: {E(protocol)}</li>");
+            html.Append("</ul></div>");
+        }
+        foreach (var (protocol, members) in groups)
+            MetricsSection(html, members.Select(i => runs[i]).ToList(), members.Select(i => names[i]).ToArray(), groups.Count > 1 ? protocol : null);
         CurvesSection(html, runs, names);
         PicturesSection(html, runs, names);
         ProvenanceSection(html, runs, names);
@@ -64,11 +75,25 @@ public static class HtmlReport
         html.Append("</tbody></table>");
     }
 
-    static void MetricsSection(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names)
+    /// <summary>The runs that have an evaluation, grouped by <see cref="EvalReport.Protocol"/> (size, crop ratio, probe) in order of first appearance.</summary>
+    public static IReadOnlyList<(string Protocol, int[] Runs)> SettingsGroups(IReadOnlyList<ReportRun> runs) =>
+        Enumerable.Range(0, runs.Count).Where(i => runs[i].Eval is not null).GroupBy(i => runs[i].Eval!.Protocol).Select(g => (g.Key, g.ToArray())).ToList();
+
+    /// <summary>One line for the console when the evaluations were made with different settings; null when they compare.</summary>
+    public static string? SettingsNotice(IReadOnlyList<ReportRun> runs)
+    {
+        var groups = SettingsGroups(runs);
+        var names = UniqueNames(runs);
+        return groups.Count < 2 ? null : "evaluations made with different settings, reported in separate tables: " +
+            string.Join(" | ", groups.Select(g => $"{string.Join(", ", g.Runs.Select(i => names[i]))}: {g.Protocol}"));
+    }
+
+    static void MetricsSection(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names, string? protocol)
     {
         var metrics = runs.Where(r => r.Eval is not null).SelectMany(r => r.Eval!.Metrics.Keys).Distinct().OrderBy(EvalMetrics.Order).ToList();
         if (metrics.Count == 0) return;
-        html.Append("<h2>Evaluation</h2><p class=\"note\">Accuracies in percent; mean ± standard deviation over trials where a protocol has trials.");
+        html.Append(protocol is null ? "<h2>Evaluation</h2>" : $"<h2>Evaluation: {E(protocol)}</h2>");
+        html.Append("<p class=\"note\">Accuracies in percent; mean ± standard deviation over trials where a protocol has trials.");
         if (runs.Count > 1) html.Append($" Δ is the last run minus the first ({E(names[^1])} − {E(names[0])}).");
         html.Append("</p><table><thead><tr><th>Metric</th>");
         foreach (var n in names) html.Append($"<th class=\"num\">{E(n)}</th>");
@@ -216,5 +241,7 @@ public static class HtmlReport
         pre { background: var(--bg-alt); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; overflow-x: auto;
               font: 12.5px/1.45 ui-monospace, "DejaVu Sans Mono", monospace; white-space: pre-wrap; word-break: break-word; max-height: 420px; }
         .times { font-size: 14px; }
+        .warn { border: 1px solid #d4a72c; background: #fff8c5; border-radius: 6px; padding: 10px 14px; margin: 12px 0; }
+        .warn ul { margin: 6px 0 0; padding-left: 20px; }
         """;
 }

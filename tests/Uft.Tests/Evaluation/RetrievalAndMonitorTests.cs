@@ -52,7 +52,8 @@ public class RetrievalAndMonitorTests
         Tensor Sample() => means.repeat_interleave(perClass, 0) + randn(classes * perClass, dim, generator: gen);
         using var train = Sample();
         using var test = Sample();
-        var (top1, meanClass) = LinearProbe.Evaluate(train, Labels(), test, Labels(), classes);
+        var (top1, meanClass, fit) = LinearProbe.Evaluate(train, Labels(), test, Labels(), classes);
+        Assert.True(fit.Converged, $"{fit.Iterations} iterations, gradient {fit.GradientMaxAbs}");
         Assert.True(top1 > 0.97, $"top-1 {top1}");
         Assert.True(meanClass > 0.97, $"mean-class {meanClass}");
     }
