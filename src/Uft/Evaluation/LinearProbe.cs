@@ -68,27 +68,32 @@ public static class LinearProbe
     public static double ChooseLambda(Tensor feats, int[] labels, int[] items, int[] folds, int numClasses, ProbeOptions options, int seed = 0)
     {
         if (options.Lambdas.Length == 1) return options.Lambdas[0];
-        var scores = new List<(double Lambda, int Correct, double LogLoss)>();
-        foreach (double lambda in options.Lambdas)
+        // Strongest penalty first, each fit starting where the previous one ended (a regularisation path): the
+        // weak penalties, slow to converge from scratch, start close to their optimum.
+        var lambdas = options.Lambdas.OrderDescending().ToArray();
+        var correct = new int[lambdas.Length];
+        var logLoss = new double[lambdas.Length];
+        foreach (int f in folds.Distinct())
         {
-            int correct = 0;
-            double logLoss = 0;
-            foreach (int f in folds.Distinct())
+            var fit = items.Where((_, i) => folds[i] != f).ToArray();
+            var held = items.Where((_, i) => folds[i] == f).ToArray();
+            if (fit.Length == 0 || held.Length == 0) continue;
+            using var scope = NewDisposeScope();
+            var x = feats.index_select(0, tensor(fit.Select(i => (long)i).ToArray()));
+            var heldX = feats.index_select(0, tensor(held.Select(i => (long)i).ToArray())).to(ScalarType.Float64);
+            var y = tensor(held.Select(i => (long)labels[i]).ToArray());
+            Tensor? start = null;
+            for (int l = 0; l < lambdas.Length; l++)
             {
-                var fit = items.Where((_, i) => folds[i] != f).ToArray();
-                var held = items.Where((_, i) => folds[i] == f).ToArray();
-                if (fit.Length == 0 || held.Length == 0) continue;
-                using var scope = NewDisposeScope();
-                var (w, b, _) = Fit(feats.index_select(0, tensor(fit.Select(i => (long)i).ToArray())), fit.Select(i => labels[i]).ToArray(), numClasses, lambda, options, seed);
+                var (w, b, _) = Fit(x, fit.Select(i => labels[i]).ToArray(), numClasses, lambdas[l], options, seed, start);
+                start = cat([w.reshape(-1), b]);
                 using var _ = no_grad();
-                var logits = feats.index_select(0, tensor(held.Select(i => (long)i).ToArray())).to(ScalarType.Float64).matmul(w) + b;
-                var y = tensor(held.Select(i => (long)labels[i]).ToArray());
-                correct += (int)logits.argmax(1).eq(y).sum().item<long>();
-                logLoss += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<double>();
+                var logits = heldX.matmul(w) + b;
+                correct[l] += (int)logits.argmax(1).eq(y).sum().item<long>();
+                logLoss[l] += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<double>();
             }
-            scores.Add((lambda, correct, logLoss));
         }
-        return scores.OrderByDescending(s => s.Correct).ThenBy(s => s.LogLoss).ThenByDescending(s => s.Lambda).First().Lambda;
+        return Enumerable.Range(0, lambdas.Length).OrderByDescending(l => correct[l]).ThenBy(l => logLoss[l]).ThenByDescending(l => lambdas[l]).Select(l => lambdas[l]).First();
     }
 
     /// <summary>Fits on (trainFeats, trainLabels) with penalty <paramref name="lambda"/> and returns the predicted class of each test row.</summary>
@@ -103,14 +108,14 @@ public static class LinearProbe
     }
 
     /// <summary>Minimises mean cross-entropy + λ/2·‖W‖² (bias not penalised); W (D, C) and b (C) in float64.</summary>
-    static (Tensor W, Tensor B, ProbeFit Fit) Fit(Tensor trainFeats, int[] trainLabels, int numClasses, double lambda, ProbeOptions options, int seed)
+    static (Tensor W, Tensor B, ProbeFit Fit) Fit(Tensor trainFeats, int[] trainLabels, int numClasses, double lambda, ProbeOptions options, int seed, Tensor? start = null)
     {
         if (trainLabels.Length != trainFeats.shape[0]) throw new ArgumentException("train labels and features differ in length");
         var x64 = trainFeats.detach().to(ScalarType.Float64);
         var y = tensor(trainLabels.Select(l => (long)l).ToArray());
         long d = x64.shape[1];
         var generator = new Generator((ulong)seed);
-        var theta0 = cat([randn(d * numClasses, generator: generator, dtype: ScalarType.Float64) * 0.01, zeros(numClasses, dtype: ScalarType.Float64)]);
+        var theta0 = start ?? cat([randn(d * numClasses, generator: generator, dtype: ScalarType.Float64) * 0.01, zeros(numClasses, dtype: ScalarType.Float64)]);
         (double, Tensor) LossAndGradient(Tensor theta)
         {
             using var step = NewDisposeScope();

@@ -166,11 +166,9 @@ public class MeasurementTests
     [Fact]
     public void KShotProbeChoosesLambdaByCrossValidationAndAOneValueGridFixesIt()
     {
-        var gen = new Generator(4);
-        using var means = randn(3, 8, generator: gen) * 4;
-        using var train = means.repeat_interleave(20, 0) + randn(60, 8, generator: gen);
-        using var test = means.repeat_interleave(10, 0) + randn(30, 8, generator: gen);
-        int[] trainLabels = Enumerable.Range(0, 60).Select(i => i / 20).ToArray(), testLabels = Enumerable.Range(0, 30).Select(i => i / 10).ToArray();
+        var (train, trainLabels, test, testLabels) = RetrievalAndMonitorTests.ThreeBlobs();
+        using var _ = train;
+        using var __ = test;
         var fixedLambda = LinearProbe.KShot(train, trainLabels, test, testLabels, 3, [1, 4], trials: 2, seed: 1, new ProbeOptions { Lambdas = [0.3] });
         Assert.All(fixedLambda.SelectMany(r => r.Fits!), f => Assert.Equal(0.3, f.Lambda));
         // Far apart classes: every λ of the grid separates the held-out shots; ties go to the lowest held-out
