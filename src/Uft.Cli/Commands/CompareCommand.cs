@@ -40,6 +40,10 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         public double? Minutes { get; init; }
         [CommandOption("--image-size <PX>")] [Description("Training and evaluation resolution in pixels (default 112).")]
         public int ImageSize { get; init; } = 112;
+        [CommandOption("--eval-size <PX>")] [Description("Also evaluate every arm at this size when it differs from --image-size; 0: training size only (default 224, what ImageNet backbones are made for).")]
+        public int EvalSize { get; init; } = 224;
+        [CommandOption("--fixmatch-steps <N>")] [Description("Also run FixMatch (Semi-K, K from --shots) for N steps per trial on every arm (default: off).")]
+        public int? FixMatchSteps { get; init; }
         [CommandOption("--batch-size <N>")] [Description("Finetuning batch size (default 64).")]
         public int BatchSize { get; init; } = 64;
         [CommandOption("--lr <LR>")] [Description("Finetuning learning rate (default: 0.015 x batch / 256; 0.03 x batch / 256 for scratch).")]
@@ -78,17 +82,18 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
             Name = s.Name, OutputRoot = s.Output, Backbone = s.Backbone, Train = s.Train, Test = s.Test, Source = s.Source,
             ReplayFraction = s.ReplayFraction, ReplayCount = s.ReplayCount, Mixing = mixing,
             Arms = s.Arms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Epochs = s.Epochs, Minutes = s.Minutes, ImageSize = s.ImageSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Resolve(s.FreezeBn, s.TrainBn),
+            Epochs = s.Epochs, Minutes = s.Minutes, ImageSize = s.ImageSize, EvalSize = s.EvalSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Resolve(s.FreezeBn, s.TrainBn),
             Eval = new EvalOptions
             {
                 ProbeShots = shots, ProbeTrials = s.Trials, TSnePoints = s.TSnePoints, LinearProbe = false, Seed = s.Seed,
                 KShot = s.KShotEpochs is int e ? new KShotOptions { Shots = shots, Trials = s.Trials, Epochs = e, Seed = s.Seed } : null,
+                FixMatch = s.FixMatchSteps is int steps ? new FixMatchOptions { Shots = shots, Trials = s.Trials, Steps = steps, Seed = s.Seed } : null,
             },
         };
         var clock = Stopwatch.StartNew();
         using var interrupt = new Interrupt(cancellationToken);
         var results = DemoCommand.RunWithProgress(config, interrupt.Token);
-        Terminal.Write(DemoCommand.Table(results));
+        DemoCommand.WriteTables(config, results);
         AnsiConsole.MarkupLine($"results: [bold]{Markup.Escape(Path.Combine(config.Folder, "results.md"))}[/]  report: [bold]{Markup.Escape(Path.Combine(config.Folder, "report.html"))}[/]  total {clock.Elapsed:h\\:mm\\:ss}");
         return 0;
     }

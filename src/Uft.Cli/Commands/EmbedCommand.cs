@@ -21,7 +21,7 @@ sealed class EmbedCommand : Command<EmbedCommand.Settings>
         public string? Folder { get; init; }
         [CommandOption("--output <DIR>")] [Description("Folder for features.npy (float32, N x D), labels.npy (int64, N) and paths.txt. Required.")]
         public string? Output { get; init; }
-        [CommandOption("--image-size <PX>")] [Description("Input size; images are resized to size/0.875 and centre-cropped (default 224).")]
+        [CommandOption("--image-size <PX>")] [Description("Input size; the shorter side is resized to it and the centre square kept, the whole image as in training (default 224).")]
         public int ImageSize { get; init; } = 224;
         [CommandOption("--batch-size <N>")] [Description("Images per forward pass (default 64).")]
         public int BatchSize { get; init; } = 64;

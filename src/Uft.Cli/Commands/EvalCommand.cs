@@ -25,7 +25,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         public string? Test { get; init; }
         [CommandOption("--protocols <LIST>")] [Description($"Comma-separated: retrieval, clustering, knn, probe, kshot, fixmatch, tsne, forgetting, or all (default {DefaultProtocols}).")]
         public string? Protocols { get; init; }
-        [CommandOption("--image-size <PX>")] [Description("Input size; images are resized to size/0.875 and centre-cropped (default 224).")]
+        [CommandOption("--image-size <PX>")] [Description("Input size; the shorter side is resized to it and the centre square kept, the whole image as in training (default 224).")]
         public int ImageSize { get; init; } = 224;
         [CommandOption("--shots <LIST>")] [Description("K labels a class for probe, kshot and fixmatch (default 1,2,4,8; fixmatch 4).")]
         public string? Shots { get; init; }
@@ -108,10 +108,10 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
     /// <summary>Class folders make a labelled source (needed for forgetting); otherwise every image below it, unlabelled.</summary>
     static ImageFolder LoadSource(string path, bool needLabels)
     {
-        bool hasClasses = Directory.Exists(path) && Directory.EnumerateDirectories(path).Any();
-        if (needLabels && !hasClasses)
+        var source = EvalSuite.OpenSource(path);
+        if (needLabels && !source.IsLabeled)
             throw UftException.Usage($"--source {path}: forgetting needs a labelled source folder ({path}/<class>/<image>); this one has no class folders");
-        return hasClasses ? ImageFolder.Labeled(path) : ImageFolder.Unlabeled(path);
+        return source;
     }
 
     static HashSet<string> ParseProtocols(string? value)
@@ -149,7 +149,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         // Named as in the HTML report; the eval.json key last, for scripts.
         var table = Terminal.PlainTable("metric", "mean ± std (%)", "eval.json key");
         foreach (var (name, value) in report.Metrics.OrderBy(m => EvalMetrics.Order(m.Key)))
-            table.AddPlainRow(EvalMetrics.Describe(name), value.ToString(), name);
+            table.AddPlainRow(EvalMetrics.Describe(name, report.Settings), value.ToString(), name);
         table.Columns[1].RightAligned();
         Terminal.Write(table);
         var times = Terminal.PlainTable("step", "seconds");

@@ -24,6 +24,7 @@ sealed class ReportCommand : Command<ReportCommand.Settings>
         string? dir = Path.GetDirectoryName(Path.GetFullPath(settings.Output));
         if (dir is not null) AtomicFile.CreateDirectory(dir);
         HtmlReport.Write(settings.Output, runs, settings.Title);
+        if (HtmlReport.SettingsNotice(runs) is { } notice) AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {notice}");
         AnsiConsole.MarkupLineInterpolated($"{runs.Count} run(s) → [bold]{settings.Output}[/] ({new FileInfo(settings.Output).Length / 1024} KB)");
         return 0;
     }

@@ -8,5 +8,10 @@ namespace Uft.Data;
 public interface IViewTransform
 {
     int Size { get; }
+
+    /// <summary>The shorter side an image must keep when decoded for this view: a JPEG may then decode at a reduced
+    /// 1/8 scale that still reaches it. 0 (the default) decodes at full size, which random crops need: a crop of 8% of
+    /// the image must still come from real pixels, not from an enlarged reduced decode.</summary>
+    int DecodeMinSide => 0;
     void Apply(RgbImage image, Random rng, Span<float> chw);
 }

@@ -8,7 +8,7 @@ namespace Uft.Evaluation;
 static class BatchBuilder
 {
     public static Tensor Build(IReadOnlyList<ImageItem> items, IViewTransform transform, int[] seeds) =>
-        Build(Decode(items, transform.Size), transform, seeds);
+        Build(Decode(items, transform), transform, seeds);
 
     public static Tensor Build(IReadOnlyList<RgbImage> images, IViewTransform transform, int[] seeds)
     {
@@ -18,9 +18,11 @@ static class BatchBuilder
         return tensor(buffer, [images.Count, 3, size, size]);
     }
 
-    /// <summary>Decodes in parallel; JPEGs at a reduced scale that still covers <paramref name="minSide"/>.</summary>
-    public static RgbImage[] Decode(IReadOnlyList<ImageItem> items, int minSide)
+    /// <summary>Decodes in parallel at the size <paramref name="transform"/> needs (<see cref="IViewTransform.DecodeMinSide"/>):
+    /// JPEGs at a reduced scale that still covers its resize, full size for random crops.</summary>
+    public static RgbImage[] Decode(IReadOnlyList<ImageItem> items, IViewTransform transform)
     {
+        int minSide = Features.DecodeSide(transform);
         var images = new RgbImage[items.Count];
         Parallel.For(0, items.Count, i => images[i] = ImageDecoder.Decode(items[i].Path, minSide));
         return images;

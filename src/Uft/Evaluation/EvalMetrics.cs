@@ -32,6 +32,10 @@ public static class EvalMetrics
         return (group, parts.Length > 1 && int.TryParse(parts[1], out int k) ? k : 0, name.EndsWith("_top1") ? "" : name);
     }
 
+    /// <summary><see cref="Describe(string)"/> with what an evaluation's settings tell: the kNN k it used.</summary>
+    public static string Describe(string metric, IReadOnlyDictionary<string, string> settings) =>
+        metric == Knn && settings.TryGetValue(EvalReport.KnnKSetting, out var k) ? $"kNN accuracy (k = {k}, T = 0.1)" : Describe(metric);
+
     /// <summary>A reader's name for a metric, e.g. "4-shot, mean-class", for tables.</summary>
     public static string Describe(string metric) => metric switch
     {

@@ -22,6 +22,8 @@ public sealed record EvalOptions
     /// <summary>K values of the K-shot linear probe on frozen features (empty: none), over <see cref="ProbeTrials"/> trials.</summary>
     public int[] ProbeShots { get; init; } = [1, 2, 4, 8];
     public int ProbeTrials { get; init; } = 3;
+    /// <summary>λ grid and cross-validation of the K-shot probe, the full probe's λ, L-BFGS budget and tolerance.</summary>
+    public ProbeOptions Probe { get; init; } = new();
     public KShotOptions? KShot { get; init; }
     public FixMatchOptions? FixMatch { get; init; }
     /// <summary>Points drawn for each t-SNE picture; 0 draws none.</summary>
@@ -39,6 +41,7 @@ public sealed record EvalOptions
         if (KnnK < 1 || KnnTemperature <= 0) throw UftException.Usage($"--knn-k {KnnK} / --knn-t {KnnTemperature}: both must be positive");
         if (ProbeShots.Any(k => k < 1) || ProbeTrials < 1) throw UftException.Usage("--probe-shots / --probe-trials: give positive numbers");
         if (TSnePoints < 0) throw UftException.Usage($"--tsne-points: {TSnePoints} must be 0 (none) or more");
+        Probe.Validate();
         KShot?.Validate();
         FixMatch?.Validate();
     }

@@ -10,6 +10,14 @@ namespace Uft.Evaluation;
 /// </summary>
 public sealed record EvalReport
 {
+    public const string ImageSizeSetting = "image_size";
+    public const string CropRatioSetting = "crop_ratio";
+    public const string ProbeSetting = "probe";
+    /// <summary>The kNN k used (the asked k capped by the train set).</summary>
+    public const string KnnKSetting = "knn_k";
+    /// <summary>The settings that change every number: evaluations that differ in one of them are not comparable.</summary>
+    public static readonly string[] ComparedSettings = [ImageSizeSetting, CropRatioSetting, ProbeSetting];
+
     public string Backbone { get; init; } = "";
     public string? Command { get; init; }
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
@@ -26,6 +34,9 @@ public sealed record EvalReport
     /// <summary>The t-SNE maps' file (<see cref="TSneMap"/>), relative to the folder of eval.json; null when none were made.</summary>
     [JsonPropertyName("tsne_file")]
     public string? TSneFile { get; init; }
+    /// <summary>Linear probe fits: "linear_probe" and "probe_K" -> per trial the λ used, L-BFGS iterations, final
+    /// gradient and whether it converged.</summary>
+    public Dictionary<string, ProbeFit[]> Fits { get; init; } = [];
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -34,6 +45,11 @@ public sealed record EvalReport
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
+
+    /// <summary>The <see cref="ComparedSettings"/> of this evaluation in one line ("unrecorded" for a file written
+    /// before they were recorded): two evaluations compare when their lines are equal.</summary>
+    [JsonIgnore]
+    public string Protocol => string.Join("; ", ComparedSettings.Select(k => $"{k.Replace('_', ' ')} {Settings.GetValueOrDefault(k) ?? "unrecorded"}"));
 
     public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Uft.Data;
+using Uft.Data.Augmentations;
 using Uft.Models;
 using static TorchSharp.torch;
 
@@ -25,6 +26,8 @@ public static class EvalSuite
         var perClass = new Dictionary<string, double[]>();
         RetrievalSample? sample = null;
         string? tsneFile = null;
+        var fits = new Dictionary<string, ProbeFit[]>();
+        int? knnK = null;
         T Timed<T>(string name, Func<T> run)
         {
             var watch = Stopwatch.StartNew();
@@ -61,21 +64,25 @@ public static class EvalSuite
                 }
                 if (options.Knn)
                 {
+                    // k is capped by the train set; what was used goes into the settings and the tables.
+                    knnK = KnnClassifier.EffectiveK(options.KnnK, trainLabels.Length);
                     var predictions = Timed("knn", () => KnnClassifier.Predict(trainFeats, trainLabels, testFeats, numClasses, options.KnnK, options.KnnTemperature));
                     metrics[EvalMetrics.Knn] = MetricSummary.Single(ClassificationAccuracy.Top1(predictions, testLabels));
                     perClass[EvalMetrics.Knn] = ClassificationAccuracy.PerClass(predictions, testLabels, numClasses);
                 }
                 if (options.LinearProbe)
                 {
-                    var (top1, meanClass) = Timed("linear_probe", () => LinearProbe.Evaluate(trainFeats, trainLabels, testFeats, testLabels, numClasses, seed: options.Seed));
+                    var (top1, meanClass, fit) = Timed("linear_probe", () => LinearProbe.Evaluate(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.Probe, options.Seed));
                     metrics[EvalMetrics.LinearProbeTop1] = MetricSummary.Single(top1);
                     metrics[EvalMetrics.LinearProbeMeanClass] = MetricSummary.Single(meanClass);
+                    fits[EvalMetrics.LinearProbeTop1.Replace("_top1", "")] = [fit];
                 }
                 if (options.ProbeShots.Length > 0)
-                    foreach (var r in Timed("probe_kshot", () => LinearProbe.KShot(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.ProbeShots, options.ProbeTrials, options.Seed)))
+                    foreach (var r in Timed("probe_kshot", () => LinearProbe.KShot(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.ProbeShots, options.ProbeTrials, options.Seed, options.Probe)))
                     {
                         metrics[EvalMetrics.ProbeTop1(r.Shots)] = r.Top1;
                         metrics[EvalMetrics.ProbeMeanClass(r.Shots)] = r.MeanClassAccuracy;
+                        fits[$"probe_{r.Shots}"] = [.. r.Fits ?? []];
                     }
 
                 Tensor? sourceFeats = null;
@@ -128,7 +135,8 @@ public static class EvalSuite
             Command = command,
             Metrics = metrics,
             Seconds = seconds,
-            Settings = Settings(train, test, source, options),
+            Settings = Settings(train, test, source, transforms.Eval, options, knnK),
+            Fits = fits,
             Classes = train.Classes,
             PerClass = perClass,
             RetrievalSample = sample,
@@ -138,13 +146,17 @@ public static class EvalSuite
         return report;
     }
 
-    /// <summary>The usage errors <see cref="Run"/> would raise, without loading anything: for callers that want to fail early.</summary>
+    /// <summary>The usage errors <see cref="Run"/> would raise, without loading a model: for callers that want to fail early.
+    /// Train and test may not share a file (same path, or same bytes under another name).</summary>
     public static void Check(ImageFolder train, ImageFolder test, EvalOptions options)
     {
         options.Validate();
         if (!train.IsLabeled || !test.IsLabeled) throw UftException.Usage("evaluation needs labelled train and test folders laid out as root/<class>/<image>");
         if (!train.Classes.SequenceEqual(test.Classes))
             throw UftException.Usage($"{test.Root}: its classes differ from those of {train.Root}; give a matching train/test pair");
+        if (FolderOverlap.Find(train.Items, test.Items) is { Count: > 0 } shared)
+            throw UftException.Usage($"{test.Root}: {shared.Count} of its images are also in {train.Root} (e.g. {shared[0].B} = {shared[0].A}); " +
+                "give disjoint train and test folders");
         if (options.Retrieval && train.Count < options.RetrievalK)
             throw UftException.Usage($"{train.Root}: {train.Count} images, fewer than retrieval's k = {options.RetrievalK}");
         CheckShots(train, options);
@@ -161,14 +173,24 @@ public static class EvalSuite
             throw UftException.Usage($"--shots {k}: class {train.Classes[smallest]} has only {counts[smallest]} train images; use at most {counts[smallest]}");
     }
 
-    static Dictionary<string, string> Settings(ImageFolder train, ImageFolder test, IReadOnlyList<ImageItem>? source, EvalOptions options)
+    /// <summary>A source folder: labelled when it has class folders (root/&lt;class&gt;/&lt;image&gt;, needed for forgetting),
+    /// otherwise every image below it, unlabelled (enough for the source/target t-SNE).</summary>
+    public static ImageFolder OpenSource(string path, CancellationToken ct = default) =>
+        Directory.Exists(path) && Directory.EnumerateDirectories(path).Any() ? ImageFolder.Labeled(path, ct: ct) : ImageFolder.Unlabeled(path, ct: ct);
+
+    static Dictionary<string, string> Settings(ImageFolder train, ImageFolder test, IReadOnlyList<ImageItem>? source, IViewTransform eval, EvalOptions options, int? knnK)
     {
         var settings = new Dictionary<string, string>
         {
             ["train"] = $"{train.Root} ({train.Count} images, {train.Classes.Count} classes)",
             ["test"] = $"{test.Root} ({test.Count} images)",
+            // What changes the numbers, named so uft report can tell evaluations made alike (EvalReport.ComparedSettings).
+            [EvalReport.ImageSizeSetting] = eval.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [EvalReport.CropRatioSetting] = eval is EvalTransform e ? e.CropRatio.ToString(System.Globalization.CultureInfo.InvariantCulture) : "custom",
+            [EvalReport.ProbeSetting] = options.Probe.Describe(),
             ["options"] = JsonSerializer.Serialize(options, EvalReport.Json),
         };
+        if (knnK is int k) settings[EvalReport.KnnKSetting] = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (source is { Count: > 0 }) settings["source"] = $"{source.Count} images";
         return settings;
     }

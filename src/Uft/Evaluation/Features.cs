@@ -21,8 +21,9 @@ public static class Features
         try
         {
             // Decoding runs on the loader's workers, ahead of the forward passes; JPEGs decode at a reduced scale that
-            // still covers the view size. Order is kept and nothing is dropped, so row i is items[i].
-            var loader = new Loader(items, [transform], new LoaderOptions(batchSize, Shuffle: false, DropLast: false, DecodeMinSide: transform.Size));
+            // still covers what the transform resizes to (never below the view size: 0 there means full size).
+            // Order is kept and nothing is dropped, so row i is items[i].
+            var loader = new Loader(items, [transform], new LoaderOptions(batchSize, Shuffle: false, DropLast: false, DecodeMinSide: DecodeSide(transform)));
             var chunks = new List<Tensor>();
             using var scope = NewDisposeScope();
             using var _ = no_grad();
@@ -45,4 +46,7 @@ public static class Features
             backbone.train(wasTraining);
         }
     }
+
+    /// <summary>The shorter side to decode at for <paramref name="transform"/>: what it asks for, 0 (full size) when it asks for nothing.</summary>
+    internal static int DecodeSide(IViewTransform transform) => transform.DecodeMinSide > 0 ? Math.Max(transform.DecodeMinSide, transform.Size) : 0;
 }

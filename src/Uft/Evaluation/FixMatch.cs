@@ -31,7 +31,7 @@ public static class FixMatch
     {
         var rng = new Random(seed);
         var labelled = FineTuning.SampleShots(train, shots, rng);
-        var decodedLabelled = labelled.Zip(BatchBuilder.Decode(labelled, weak.Size)).ToDictionary(p => p.First.Path, p => p.Second);
+        var decodedLabelled = labelled.Zip(BatchBuilder.Decode(labelled, weak)).ToDictionary(p => p.First.Path, p => p.Second);
         using var head = FineTuning.NewHead(backbone.FeatureDim, numClasses, seed);
         var baseLr = new[] { options.LrHead, options.LrBackbone };
         // Uft's SGD rather than optim.SGD, whose step hands libtorch unheld Scalars (see HeldScalar).
@@ -54,7 +54,7 @@ public static class FixMatch
             var labelledBatch = Enumerable.Range(0, b).Select(_ => labelled[rng.Next(labelled.Count)]).ToList();
             var unlabelledBatch = Enumerable.Range(0, ub).Select(_ => train[rng.Next(train.Count)]).ToList();
             // Each unlabelled image is decoded once and gives both its weak and its strong view.
-            var unlabelledImages = BatchBuilder.Decode(unlabelledBatch, weak.Size);
+            var unlabelledImages = BatchBuilder.Decode(unlabelledBatch, weak);
             var xl = BatchBuilder.Build(labelledBatch.Select(i => decodedLabelled[i.Path]).ToList(), weak, labelledBatch.Select(_ => rng.Next()).ToArray());
             var uw = BatchBuilder.Build(unlabelledImages, weak, unlabelledImages.Select(_ => rng.Next()).ToArray());
             var us = BatchBuilder.Build(unlabelledImages, strong, unlabelledImages.Select(_ => rng.Next()).ToArray());

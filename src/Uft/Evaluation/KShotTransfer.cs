@@ -32,8 +32,8 @@ public static class KShotTransfer
         var rng = new Random(seed);
         var labelled = FineTuning.SampleShots(train, shots, rng);
         if (labelled.Count < 2) throw UftException.Usage("k-shot transfer: fewer than two labelled train images");
-        // The sample is small (K x classes): decode once, augment every epoch.
-        var decoded = labelled.Zip(BatchBuilder.Decode(labelled, trainTransform.Size)).ToDictionary(p => p.First.Path, p => p.Second);
+        // The sample is small (K x classes): decode once (at full size for random-resized crops), augment every epoch.
+        var decoded = labelled.Zip(BatchBuilder.Decode(labelled, trainTransform)).ToDictionary(p => p.First.Path, p => p.Second);
 
         using var head = FineTuning.NewHead(backbone.FeatureDim, numClasses, seed);
         // Uft's SGD rather than optim.SGD, whose step hands libtorch unheld Scalars (see HeldScalar).

@@ -17,7 +17,7 @@ public static class KnnClassifier
         if (trainLabels.Length != trainFeats.shape[0]) throw new ArgumentException("train labels and features differ in length");
         if (numClasses < 1 || trainLabels.Any(l => l < 0 || l >= numClasses))
             throw new ArgumentException($"train labels must lie in 0..{numClasses - 1}");
-        int kk = (int)Math.Min(k, trainFeats.shape[0]);
+        int kk = EffectiveK(k, trainFeats.shape[0]);
         long q = testFeats.shape[0];
         var predictions = new int[q];
         using var scope = NewDisposeScope();
@@ -38,6 +38,9 @@ public static class KnnClassifier
         }
         return predictions;
     }
+
+    /// <summary>The k that <see cref="Predict"/> uses with a bank of <paramref name="bankSize"/> items: k, at most the bank.</summary>
+    public static int EffectiveK(int k, long bankSize) => (int)Math.Min(k, bankSize);
 
     /// <summary>Top-1 accuracy of <see cref="Predict"/> on labelled queries.</summary>
     public static double Accuracy(Tensor trainFeats, int[] trainLabels, Tensor testFeats, int[] testLabels, int numClasses, int k = 200, double temperature = 0.1) =>

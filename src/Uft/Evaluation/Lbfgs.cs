@@ -3,6 +3,10 @@ using static TorchSharp.torch;
 
 namespace Uft.Evaluation;
 
+/// <summary>Where <see cref="Lbfgs.Minimize"/> stopped: the last iterate, the iterations it took, the largest
+/// gradient component there, and whether that met the tolerance (false: it ran out of iterations or stalled).</summary>
+public sealed record LbfgsResult(Tensor X, int Iterations, double GradientMaxAbs, bool Converged);
+
 /// <summary>
 /// Limited-memory BFGS (Nocedal &amp; Wright, Algorithm 7.4: two-loop recursion) with a backtracking Armijo line
 /// search, on one flat float64 parameter vector. Written here because libtorch's LBFGS, reached through TorchSharp,
@@ -11,14 +15,17 @@ namespace Uft.Evaluation;
 public static class Lbfgs
 {
     /// <param name="f">Loss and gradient at a point (the point is not modified by the caller's function).</param>
-    /// <returns>The last iterate.</returns>
-    public static Tensor Minimize(Func<Tensor, (double Loss, Tensor Gradient)> f, Tensor x0, int maxIter = 100, int history = 10, double tolerance = 1e-7)
+    /// <param name="tolerance">Converged when the largest gradient component is at most this.</param>
+    /// <returns>The last iterate and how it was reached.</returns>
+    public static LbfgsResult Minimize(Func<Tensor, (double Loss, Tensor Gradient)> f, Tensor x0, int maxIter = 100, int history = 10, double tolerance = 1e-7)
     {
         var x = x0.detach().clone();
         var (loss, g) = f(x);
         var s = new List<Tensor>();
         var y = new List<Tensor>();
-        for (int it = 0; it < maxIter && g.abs().max().item<double>() > tolerance; it++)
+        double gMax = g.abs().max().item<double>();
+        int it = 0;
+        for (; it < maxIter && gMax > tolerance; it++)
         {
             // Two-loop recursion: d = -H g with H built from the last (s, y) pairs.
             var q = g.clone();
@@ -55,10 +62,13 @@ public static class Lbfgs
                 s.Add(sk); y.Add(yk);
                 if (s.Count > history) { s.RemoveAt(0); y.RemoveAt(0); }
             }
-            bool converged = Math.Abs(loss - lossNew) <= tolerance * Math.Max(1, Math.Abs(loss));
+            // A loss that no longer moves in float64 is a stall (the line search found nothing): stop, unconverged
+            // unless the gradient says otherwise.
+            bool stalled = Math.Abs(loss - lossNew) <= 1e-14 * Math.Max(1, Math.Abs(loss));
             (x, loss, g) = (xNew, lossNew, gNew);
-            if (converged) break;
+            gMax = g.abs().max().item<double>();
+            if (stalled) { it++; break; }
         }
-        return x;
+        return new LbfgsResult(x, it, gMax, gMax <= tolerance);
     }
 }

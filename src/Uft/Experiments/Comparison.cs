@@ -15,9 +15,23 @@ public static class Arms
 {
     public const string None = "none";
     /// <summary>The backbone as shipped with only its BatchNorm statistics re-estimated on the target images (AdaBN):
-    /// the control that tells what finetuning adds beyond the recalibration every finetuned arm gets.</summary>
+    /// the control for what new statistics alone do. The finetuned arms are not recalibrated: they keep the backbone's
+    /// statistics (the default) or learn train-mode ones (--train-bn).</summary>
     public const string BnAdapt = "bn-adapt";
     public static readonly string[] Known = [None, BnAdapt, "naive", "replay-only", "mix-only", "uft", "scratch"];
+
+    /// <summary>What an arm is, for the legend under results.md.</summary>
+    public static string Describe(string arm) => arm switch
+    {
+        None => "the backbone as shipped",
+        BnAdapt => "the backbone as shipped with its batch-norm statistics re-estimated on the target train images (AdaBN); no finetuned arm is recalibrated",
+        "naive" => "MoCo v2 finetuning on the target images",
+        "replay-only" => "finetuning with source images replayed",
+        "mix-only" => "finetuning with mixed (CutMix/MixUp) queries",
+        "uft" => "finetuning with source replay and mixed queries (UFT)",
+        "scratch" => "MoCo v2 from random weights on the target images",
+        _ => arm,
+    };
 }
 
 /// <summary>
@@ -36,6 +50,9 @@ public sealed record ComparisonConfig
     public int? ReplayCount { get; init; }
     public string[] Arms { get; init; } = [Experiments.Arms.None, "naive", "uft"];
     public int ImageSize { get; init; } = 112;
+    /// <summary>Every arm is also evaluated at this size when it differs from <see cref="ImageSize"/> (224: what
+    /// ImageNet backbones are made for; a finetune at a small size may help only at that size). 0: training size only.</summary>
+    public int EvalSize { get; init; } = 224;
     public int Epochs { get; init; } = 100;
     /// <summary>Training budget of each finetuned arm in minutes (<see cref="TrainConfig.Minutes"/>); null: <see cref="Epochs"/>.</summary>
     public double? Minutes { get; init; }
@@ -63,6 +80,7 @@ public sealed record ComparisonConfig
                 throw UftException.Usage($"--arms {arm}: unknown arm; choose from {string.Join(", ", Experiments.Arms.Known)}");
         if (Arms.Any(a => a is "uft" or "replay-only") && Source is null)
             throw UftException.Usage("--source: the uft and replay-only arms replay source images; give --source <folder>");
+        if (EvalSize != 0 && EvalSize < 16) throw UftException.Usage($"--eval-size {EvalSize}: give at least 16, or 0 for the training size only");
         Eval.Validate();
         return this;
     }
@@ -78,8 +96,9 @@ public sealed record ComparisonConfig
     } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone, FreezeBn = arm == "scratch" ? null : FreezeBn }, arm);
 }
 
-/// <summary>One arm's outcome.</summary>
-public sealed record ArmResult(string Arm, EvalReport Eval, string Folder, double TrainSeconds, double EvalSeconds);
+/// <summary>One arm's outcome: its evaluation at the training size and, when the comparison has another
+/// <see cref="ComparisonConfig.EvalSize"/>, at that size too (in <c>eval-&lt;size&gt;px/</c> of its folder).</summary>
+public sealed record ArmResult(string Arm, EvalReport Eval, string Folder, double TrainSeconds, double EvalSeconds, EvalReport? AtEvalSize = null);
 
 /// <summary>What a comparison is doing now, for progress display.</summary>
 public sealed record ComparisonProgress(string Arm, string Stage, int Done, int Total, string? Detail = null);
@@ -137,16 +156,22 @@ public static class Comparison
         CheckSettings(config);
         var train = ImageFolder.Labeled(config.Train, ct: ct);
         var test = ImageFolder.Labeled(config.Test, ct: ct);
+        // Before any arm trains: bad shots, or train and test sharing images, would otherwise stop it after training.
+        EvalSuite.Check(train, test, config.Eval);
+        // The source set (labelled: forgetting; any: the source/target t-SNE) is measured like in uft eval.
+        var source = config.Source is null ? null : EvalSuite.OpenSource(config.Source, ct).Items;
+        int? evalSize = config.EvalSize is > 0 && config.EvalSize != config.ImageSize ? config.EvalSize : null;
         var results = new List<ArmResult>();
         foreach (var arm in config.Arms)
         {
             ct.ThrowIfCancellationRequested();
             string folder = Path.Combine(config.Folder, arm);
             string evalFile = Path.Combine(folder, "eval.json");
-            if (File.Exists(evalFile))
+            string? sizeFolder = evalSize is int s ? Path.Combine(folder, EvalSizeFolder(s)) : null;
+            if (File.Exists(evalFile) && (sizeFolder is null || File.Exists(Path.Combine(sizeFolder, "eval.json"))))
             {
                 notice($"{arm}: already evaluated, reusing {evalFile}");
-                results.Add(new ArmResult(arm, EvalReport.Load(evalFile), folder, 0, 0));
+                results.Add(new ArmResult(arm, EvalReport.Load(evalFile), folder, 0, 0, sizeFolder is null ? null : EvalReport.Load(Path.Combine(sizeFolder, "eval.json"))));
                 continue;
             }
             using var armWriting = RunLock.Acquire(folder); // a new arm's folder, as it is created (held already if it existed)
@@ -174,16 +199,22 @@ public static class Comparison
             var (model, _) = Backbones.Load(backbone);
             using (model)
             {
-                var transforms = new EvalTransforms(new EvalTransform(config.ImageSize, InputNorm.ImageNet, cropRatio: 1.0),
-                    new SupervisedTrainTransform(config.ImageSize, InputNorm.ImageNet));
-                if (arm == Arms.BnAdapt) BatchNormRecalibration.Run(model, train.Items, transforms.Eval, config.BatchSize, ct);
-                var evalProgress = new SyncProgress<EvalProgress>(p => progress?.Report(new ComparisonProgress(arm, p.Stage, p.Done, p.Total)));
-                var report = EvalSuite.Run(model, arm == Arms.None ? config.Backbone : $"{config.Backbone} + {arm}", train, test, null, transforms, config.Eval,
-                    folder, null, evalProgress, ct);
-                results.Add(new ArmResult(arm, report, folder, trainSeconds, clock.Elapsed.TotalSeconds));
+                // bn-adapt's statistics come from the training-size views, the size the arms are compared at first.
+                if (arm == Arms.BnAdapt) BatchNormRecalibration.Run(model, train.Items, new EvalTransform(config.ImageSize, InputNorm.ImageNet), config.BatchSize, ct);
+                string name = arm == Arms.None ? config.Backbone : $"{config.Backbone} + {arm}";
+                EvalReport Evaluate(int size, string output, EvalOptions options, string stage)
+                {
+                    var evalProgress = new SyncProgress<EvalProgress>(p => progress?.Report(new ComparisonProgress(arm, stage + p.Stage, p.Done, p.Total)));
+                    return EvalSuite.Run(model, name, train, test, source, Transforms(size), options, output, null, evalProgress, ct);
+                }
+                var report = Evaluate(config.ImageSize, folder, config.Eval, "");
+                // The second size repeats the measurements, not the pictures.
+                var atSize = evalSize is int size ? Evaluate(size, sizeFolder!, config.Eval with { TSnePoints = 0 }, $"{size} px ") : null;
+                results.Add(new ArmResult(arm, report, folder, trainSeconds, clock.Elapsed.TotalSeconds, atSize));
             }
         }
-        HtmlReport.Write(Path.Combine(config.Folder, "report.html"), results.Select(r => ReportRun.Load(r.Folder)).ToList(),
+        var folders = results.Select(r => r.Folder).Concat(evalSize is int es ? results.Select(r => Path.Combine(r.Folder, EvalSizeFolder(es))) : []);
+        HtmlReport.Write(Path.Combine(config.Folder, "report.html"), folders.Select(ReportRun.Load).ToList(),
             $"{config.Name}: {config.Backbone} on {DataSetName(config.Train)}", baseline: Math.Max(0, Array.IndexOf(config.Arms, Arms.None)));
         AtomicFile.WriteAllText(Path.Combine(config.Folder, "results.md"), Markdown(config, results));
         return results;
@@ -217,6 +248,14 @@ public static class Comparison
         }
     }
 
+    /// <summary>The folder, inside an arm's, of its evaluation at another size.</summary>
+    public static string EvalSizeFolder(int size) => $"eval-{size}px";
+
+    /// <summary>The views every arm is evaluated with: the one evaluation transform (<see cref="EvalTransform.DefaultCropRatio"/>),
+    /// K-shot's train view and FixMatch's weak and strong views, all at <paramref name="size"/>.</summary>
+    static EvalTransforms Transforms(int size) => new(new EvalTransform(size, InputNorm.ImageNet), new SupervisedTrainTransform(size, InputNorm.ImageNet),
+        new WeakTransform(size, InputNorm.ImageNet), new StrongTransform(size, InputNorm.ImageNet));
+
     /// <summary>"caltech101" for ".../caltech101/train": the folder above the split.</summary>
     static string DataSetName(string train)
     {
@@ -224,27 +263,49 @@ public static class Comparison
         return dir.Parent is { } parent && dir.Name is "train" or "training" ? parent.Name : dir.Name;
     }
 
-    /// <summary>The paper's table layout: one row per arm; K-shot, retrieval and clustering columns; mean ± std in %.</summary>
+    /// <summary>The paper's table layout: one row per arm; K-shot, retrieval and clustering columns; mean ± std in %.
+    /// With another evaluation size, a second table holds the arms evaluated at that size.</summary>
     public static string Markdown(ComparisonConfig config, IReadOnlyList<ArmResult> results)
+    {
+        var sb = new System.Text.StringBuilder();
+        bool twoSizes = results.Any(r => r.AtEvalSize is not null);
+        if (twoSizes) sb.AppendLine($"At the training size, {config.ImageSize} px:").AppendLine();
+        sb.Append(Table(config, results.Select(r => (r, r.Eval)).ToList()));
+        if (twoSizes)
+        {
+            sb.AppendLine().AppendLine($"At {config.EvalSize} px (the same backbones, evaluated at another size):").AppendLine();
+            sb.Append(Table(config, results.Where(r => r.AtEvalSize is not null).Select(r => (r, r.AtEvalSize!)).ToList()));
+        }
+        sb.AppendLine();
+        bool finetuned = config.Eval.KShot is not null;
+        sb.AppendLine($"K-shot columns: {(finetuned ? "the paper's K-shot transfer (new FC + whole-network finetune)" : "linear probe on frozen features (a floor for the paper's K-shot finetune; λ by cross-validation per arm, K and trial)")}, " +
+                      $"mean-class accuracy, {(finetuned ? config.Eval.KShot!.Trials : config.Eval.ProbeTrials)} trials. " +
+                      $"Trained at {config.ImageSize} px, {(config.Minutes is { } m ? $"{m:G4} minutes an arm (epochs chosen by a warm-up: see each arm's config.json)" : $"{config.Epochs} epochs")}, batch {config.BatchSize}, seed {config.Seed}; evaluated on the whole image " +
+                      $"(shorter side resized, centre square){(results.FirstOrDefault()?.Eval.Settings.GetValueOrDefault(EvalReport.KnnKSetting) is { } k ? $"; kNN k = {k}" : "")}.");
+        sb.AppendLine();
+        sb.AppendLine("Arms: " + string.Join("; ", results.Select(r => $"{r.Arm}: {Arms.Describe(r.Arm)}")) + ".");
+        return sb.ToString();
+    }
+
+    static string Table(ComparisonConfig config, IReadOnlyList<(ArmResult Arm, EvalReport Eval)> rows)
     {
         var shots = config.Eval.KShot?.Shots ?? config.Eval.ProbeShots;
         bool finetuned = config.Eval.KShot is not null;
         var columns = shots.Select(k => (Title: $"{k}-shot", Metric: finetuned ? EvalMetrics.KShotMeanClass(k) : EvalMetrics.ProbeMeanClass(k)))
             .Append((Title: "retrieval", Metric: EvalMetrics.Retrieval)).Append((Title: "BCubed P", Metric: EvalMetrics.ClusteringPrecision))
             .Append((Title: "NMI", Metric: EvalMetrics.ClusteringNmi)).Append((Title: "kNN", Metric: EvalMetrics.Knn)).ToList();
+        bool semi = config.Eval.FixMatch is not null, source = rows.Any(r => r.Eval.Metrics.ContainsKey(EvalMetrics.SourceClusteringPrecision));
+        if (semi) columns.AddRange(config.Eval.FixMatch!.Shots.Select(k => (Title: $"Semi-{k}", Metric: EvalMetrics.SemiMeanClass(k))));
+        if (source) columns.Add((Title: "source BCubed P", Metric: EvalMetrics.SourceClusteringPrecision));
         var sb = new System.Text.StringBuilder();
         sb.AppendLine($"| arm | {string.Join(" | ", columns.Select(c => c.Title))} | train s | eval s |");
         sb.AppendLine($"|---|{string.Concat(columns.Select(_ => "---|"))}---|---|");
-        foreach (var r in results)
+        foreach (var (r, eval) in rows)
         {
-            var cells = columns.Select(c => r.Eval.Metrics.TryGetValue(c.Metric, out var m)
+            var cells = columns.Select(c => eval.Metrics.TryGetValue(c.Metric, out var m)
                 ? m.Values.Length > 1 ? $"{100 * m.Mean:F2} ± {100 * m.Std:F2}" : $"{100 * m.Mean:F2}" : "–");
             sb.AppendLine($"| {r.Arm} | {string.Join(" | ", cells)} | {r.TrainSeconds:F0} | {r.EvalSeconds:F0} |");
         }
-        sb.AppendLine();
-        sb.AppendLine($"K-shot columns: {(finetuned ? "the paper's K-shot transfer (new FC + whole-network finetune)" : "linear probe on frozen features (a floor for the paper's K-shot finetune)")}, " +
-                      $"mean-class accuracy, {(finetuned ? config.Eval.KShot!.Trials : config.Eval.ProbeTrials)} trials. " +
-                      $"{config.ImageSize} px, {(config.Minutes is { } m ? $"{m:G4} minutes of training an arm (epochs chosen by a warm-up: see each arm's config.json)" : $"{config.Epochs} epochs")}, batch {config.BatchSize}, seed {config.Seed}.");
         return sb.ToString();
     }
 }

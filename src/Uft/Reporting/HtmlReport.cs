@@ -39,7 +39,18 @@ public static class HtmlReport
         var body = new StringBuilder();
         var thumbs = new ThumbnailSheet();
         RunsTable(body, runs, names);
-        MetricsSection(body, runs, names);
+        var groups = SettingsGroups(runs);
+        if (groups.Count > 1)
+        {
+            // Evaluations made at another size, crop or probe are not comparable: say so, and never set them side by side.
+            body.Append("<div class=\"warn\"><b>These evaluations were made with different settings</b>; each setting has its own table below, " +
+                "and numbers from different tables do not compare:<ul>");
+            foreach (var (protocol, members) in groups)
+                body.Append($"<li>{E(string.Join(", ", members.Select(i => names[i])))}: {E(protocol)}</li>");
+            body.Append("</ul></div>");
+        }
+        foreach (var (protocol, members) in groups)
+            MetricsSection(body, members.Select(i => runs[i]).ToList(), members.Select(i => names[i]).ToArray(), groups.Count > 1 ? protocol : null);
         RetrievalGallery.Append(body, runs, names, thumbs);
         ClassChanges.Append(body, runs, names, baseline);
         CurvesSection(body, runs, names);
@@ -72,11 +83,25 @@ public static class HtmlReport
         html.Append("</tbody></table>");
     }
 
-    static void MetricsSection(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names)
+    /// <summary>The runs that have an evaluation, grouped by <see cref="EvalReport.Protocol"/> (size, crop ratio, probe) in order of first appearance.</summary>
+    public static IReadOnlyList<(string Protocol, int[] Runs)> SettingsGroups(IReadOnlyList<ReportRun> runs) =>
+        Enumerable.Range(0, runs.Count).Where(i => runs[i].Eval is not null).GroupBy(i => runs[i].Eval!.Protocol).Select(g => (g.Key, g.ToArray())).ToList();
+
+    /// <summary>One line for the console when the evaluations were made with different settings; null when they compare.</summary>
+    public static string? SettingsNotice(IReadOnlyList<ReportRun> runs)
+    {
+        var groups = SettingsGroups(runs);
+        var names = UniqueNames(runs);
+        return groups.Count < 2 ? null : "evaluations made with different settings, reported in separate tables: " +
+            string.Join(" | ", groups.Select(g => $"{string.Join(", ", g.Runs.Select(i => names[i]))}: {g.Protocol}"));
+    }
+
+    static void MetricsSection(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names, string? protocol)
     {
         var metrics = runs.Where(r => r.Eval is not null).SelectMany(r => r.Eval!.Metrics.Keys).Distinct().OrderBy(EvalMetrics.Order).ToList();
         if (metrics.Count == 0) return;
-        html.Append("<h2>Evaluation</h2><p class=\"note\">Accuracies in percent; mean ± standard deviation over trials where a protocol has trials.");
+        html.Append(protocol is null ? "<h2>Evaluation</h2>" : $"<h2>Evaluation: {E(protocol)}</h2>");
+        html.Append("<p class=\"note\">Accuracies in percent; mean ± standard deviation over trials where a protocol has trials.");
         if (runs.Count > 1) html.Append($" Δ is the last run minus the first ({E(names[^1])} − {E(names[0])}).");
         html.Append("</p><table><thead><tr><th>Metric</th>");
         foreach (var n in names) html.Append($"<th class=\"num\">{E(n)}</th>");
@@ -238,5 +263,7 @@ public static class HtmlReport
         .hit.miss figcaption { color: var(--down); }
         .score { align-self: center; margin-left: 4px; font-size: 13px; color: var(--muted); white-space: nowrap; }
         .gone { background: repeating-linear-gradient(45deg, #eee 0 6px, #f8f8f8 6px 12px); }
+        .warn { border: 1px solid #d4a72c; background: #fff8c5; border-radius: 6px; padding: 10px 14px; margin: 12px 0; }
+        .warn ul { margin: 6px 0 0; padding-left: 20px; }
         """;
 }

@@ -41,7 +41,7 @@ public sealed class Monitor
         // Only images that decode: the target scan checked headers, and one bad file would fail the whole measurement.
         var sample = target.Where((_, i) => i % step == 0).Take(AlignmentSample).AsParallel().AsOrdered().WithCancellation(ct)
             .Where(item => ImageFolder.Check(item.Path, ScanCheck.Full) is null).ToList();
-        return new Monitor(train, test, sample, new EvalTransform(config.ImageSize, norm, cropRatio: 1.0),
+        return new Monitor(train, test, sample, new EvalTransform(config.ImageSize, norm),
             new MoCoV2Augmentation(config.ImageSize, norm));
     }
 
@@ -83,10 +83,16 @@ public sealed class Monitor
         return (knn, align, uniform);
     }
 
+    /// <summary>The seed of one monitor view: a fixed function of the epoch's seed and the loader's draw. Not
+    /// <see cref="HashCode.Combine{T1, T2}"/>, which .NET salts per process: a resumed or repeated run must draw the
+    /// same views, so the alignment curve of a run is reproducible.</summary>
+    public static int ViewSeed(int seed, int draw) => unchecked(seed * 1_000_003 + draw);
+
     /// <summary>Gives a transform its own random stream, independent of the caller's.</summary>
     sealed class Seeded(IViewTransform inner, int seed) : IViewTransform
     {
         public int Size => inner.Size;
-        public void Apply(RgbImage image, Random rng, Span<float> chw) => inner.Apply(image, new Random(HashCode.Combine(seed, rng.Next())), chw);
+        public int DecodeMinSide => inner.DecodeMinSide;
+        public void Apply(RgbImage image, Random rng, Span<float> chw) => inner.Apply(image, new Random(ViewSeed(seed, rng.Next())), chw);
     }
 }

@@ -205,7 +205,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             var (plain, _) = Backbones.Load(Run.BackboneFile);
             using (plain)
             {
-                BatchNormRecalibration.Run(plain, target.Items, new EvalTransform(config.ImageSize, norms, cropRatio: 1.0), batch, ct);
+                BatchNormRecalibration.Run(plain, target.Items, new EvalTransform(config.ImageSize, norms), batch, ct);
                 Run.SaveBackbone(plain, architecture);
             }
             notice($"batch norm statistics re-estimated on {target.Count} clean target images");

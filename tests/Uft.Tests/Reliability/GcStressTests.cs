@@ -135,7 +135,7 @@ public sealed class GcStressTests(ITestOutputHelper output)
         ("linear-probe", () =>
         {
             using var x = Blobs(out var labels);
-            var (top1, meanClass) = LinearProbe.Evaluate(x, labels, x, labels, 3);
+            var (top1, meanClass, _) = LinearProbe.Evaluate(x, labels, x, labels, 3);
             return [top1, meanClass];
         }),
         ("tsne", () =>

@@ -9,6 +9,8 @@ public sealed class WeakTransform : IViewTransform
 
     public int Size => _pipeline.Size;
     public FixMatchOptions Options { get; }
+    /// <summary>The resize target before the centre crop; decoding at it keeps the crop from upsampling.</summary>
+    public int DecodeMinSide => (int)Math.Round(Size / Options.CropRatio, MidpointRounding.ToEven);
 
     public WeakTransform(int size, InputNorm norm, FixMatchOptions? options = null)
     {
