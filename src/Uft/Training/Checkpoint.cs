@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -119,7 +120,11 @@ public static class Checkpoint
             if (expected.TryGetValue(k, out var e) && !e.shape.SequenceEqual(v.shape))
                 throw new UftException($"checkpoint: {k} has shape [{string.Join(",", v.shape)}], the model [{string.Join(",", e.shape)}]; it is from another model");
         moco.load_state_dict(model, strict: false);
-        if (!model.ContainsKey(QueueIds)) moco.QueueIds.fill_(-1);
+        if (!model.ContainsKey(QueueIds))
+        {
+            using var noImage = (-1).ToScalar(); // held to the end of the call (HeldScalar)
+            moco.QueueIds.fill_(noImage);
+        }
         optimizer.LoadStateDict(tensors.Where(kv => kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key[OptimizerPrefix.Length..], kv => kv.Value));
         moco.QueuePointer = info.QueuePointer;

@@ -104,7 +104,7 @@ public static class BudgetWarmup
                     using var batch = b;
                     using var scope = NewDisposeScope();
                     optimizer.ZeroGrad();
-                    using var r = moco.Step(b.Views[0].to(device), b.Views[1].to(device), RandomDraws.ForStep(config.Seed, step), mixing);
+                    using var r = moco.Step(b.Views[0].to(device), b.Views[1].to(device), RandomDraws.ForStep(config.Seed, step), mixing, b.Indices);
                     r.Loss.backward();
                     optimizer.Step();
                     _ = r.Loss.item<float>();
