@@ -1,4 +1,5 @@
 using Uft.Models;
+using Uft.Pretrained;
 
 namespace Uft.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Uft.Models;
+using Uft.Pretrained;
 
 namespace Uft.Cli.Commands;
 

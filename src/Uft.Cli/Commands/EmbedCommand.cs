@@ -5,6 +5,7 @@ using Uft.Data;
 using Uft.Data.Augmentations;
 using Uft.Evaluation;
 using Uft.Models;
+using Uft.Pretrained;
 
 namespace Uft.Cli.Commands;
 

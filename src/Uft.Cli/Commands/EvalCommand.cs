@@ -6,6 +6,7 @@ using Uft.Data.Augmentations;
 using Uft.Evaluation;
 using Uft.Models;
 using Uft.Reporting;
+using Uft.Pretrained;
 
 namespace Uft.Cli.Commands;
 

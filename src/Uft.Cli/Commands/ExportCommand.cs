@@ -3,6 +3,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using Uft.Interop;
 using Uft.Models;
+using Uft.Pretrained;
 
 namespace Uft.Cli.Commands;
 

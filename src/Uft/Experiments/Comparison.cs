@@ -7,6 +7,7 @@ using Uft.Evaluation;
 using Uft.Models;
 using Uft.Reporting;
 using Uft.Training;
+using Uft.Pretrained;
 
 namespace Uft.Experiments;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Uft.Method;
 using Uft.Models;
 using static TorchSharp.torch;
+using Uft.Pretrained;
 
 namespace Uft.Training;
 

@@ -5,6 +5,7 @@ using Uft.Data.Augmentations;
 using Uft.Method;
 using Uft.Models;
 using static TorchSharp.torch;
+using Uft.Pretrained;
 
 namespace Uft.Training;
 

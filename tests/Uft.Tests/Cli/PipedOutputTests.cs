@@ -1,5 +1,6 @@
 using Uft.Evaluation;
 using Uft.Models;
+using Uft.Pretrained;
 
 namespace Uft.Tests.Commands;
 

@@ -1,5 +1,6 @@
 using Uft.Models;
 using static TorchSharp.torch;
+using Uft.Pretrained;
 
 namespace Uft.Tests.Interop;
 

@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using Uft.Models;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using Uft.Pretrained;
 
 namespace Uft.Tests.Interop;
 

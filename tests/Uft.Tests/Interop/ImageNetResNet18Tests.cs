@@ -5,6 +5,7 @@ using Uft.Interop;
 using Uft.Models;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using Uft.Pretrained;
 
 namespace Uft.Tests.Interop;
 

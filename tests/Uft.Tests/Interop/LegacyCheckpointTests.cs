@@ -5,6 +5,7 @@ using TorchSharp.PyBridge;
 using Uft.Interop;
 using Uft.Models;
 using static TorchSharp.torch;
+using Uft.Pretrained;
 
 namespace Uft.Tests.Interop;
 

@@ -2,6 +2,7 @@ using Uft.Models;
 using Uft.Tests.Reliability;
 using Uft.Training;
 using static TorchSharp.torch;
+using Uft.Pretrained;
 
 namespace Uft.Tests.Training;
 

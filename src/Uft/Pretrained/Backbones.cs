@@ -1,4 +1,7 @@
-namespace Uft.Models;
+using Uft.Interop;
+using Uft.Models;
+
+namespace Uft.Pretrained;
 
 /// <summary>A backbone users can pick by name, and where its weights come from.</summary>
 /// <param name="WeightsFile">The file the weights are read from at run time; null when the backbone starts from random init.</param>
@@ -52,17 +55,17 @@ public static class Backbones
         Dictionary<string, TorchSharp.torch.Tensor> tensors;
         if (nameOrFile.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
         {
-            tensors = Interop.SafeTensors.Load(nameOrFile, out var metadata);
+            tensors = SafeTensors.Load(nameOrFile, out var metadata);
             metadata.TryGetValue(ArchitectureKey, out arch);
         }
-        else tensors = Interop.StateDictImport.ReadFile(nameOrFile);
+        else tensors = StateDictImport.ReadFile(nameOrFile);
         try
         {
             ResNet model;
             if (arch is not null) model = Find(arch).Create(norm);
             else
             {
-                var prefix = Interop.StateDictImport.DetectPrefix(tensors.Keys);
+                var prefix = StateDictImport.DetectPrefix(tensors.Keys);
                 var keys = tensors.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]).ToList();
                 var blocks = Enumerable.Range(1, 4).Select(l => keys.Where(k => k.StartsWith($"layer{l}.")).Select(k => k.Split('.')[1]).Distinct().Count()).ToArray();
                 if (blocks.Any(b => b == 0))
@@ -71,7 +74,7 @@ public static class Backbones
                 model = new ResNet(Path.GetFileName(nameOrFile), bottleneck, blocks, norm);
                 arch = $"resnet({(bottleneck ? "bottleneck" : "basic")} {string.Join(",", blocks)})";
             }
-            var report = Interop.StateDictImport.Apply(model, tensors);
+            var report = StateDictImport.Apply(model, tensors);
             if (!report.IsComplete)
                 throw UftException.Usage($"{nameOrFile}: weights do not fit {arch}: {report.Summary()}");
             return (model, arch);

@@ -1,7 +1,8 @@
 using Uft.Interop;
+using Uft.Models;
 using static TorchSharp.torch;
 
-namespace Uft.Models;
+namespace Uft.Pretrained;
 
 /// <summary>
 /// The ImageNet-supervised ResNet of ML.NET's <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.23.1 (MIT; exported
