@@ -31,6 +31,9 @@ plan() {
       echo "b5-$t-naive-lr4x-s$seed|$t|naive|5|$s|$seed|--lr $(lr4x)"
       echo "b5-$t-uft-lr4x-s$seed|$t|uft|5|$s|$seed|--lr $(lr4x)"
       echo "b5-$t-uft-64px-s$seed|$t|uft|5|64|$seed|"
+      # Trained at the size the backbone is used at: a quarter of the steps of 112 px in the same minutes.
+      echo "b5-$t-naive-224px-s$seed|$t|naive|5|224|$seed|"
+      echo "b5-$t-uft-224px-s$seed|$t|uft|5|224|$seed|"
       echo "b5-$t-uft-trainbn-s$seed|$t|uft|5|$s|$seed|--train-bn"
       echo "b5-$t-uft-mixup-s$seed|$t|uft|5|$s|$seed|--mixing mixup"
       echo "b5-$t-uft-replay1x-s$seed|$t|uft|5|$s|$seed|--replay-count $(count "$data/$t/train")"
@@ -84,9 +87,10 @@ for name in sorted(os.listdir(root)):
         px = re.match(r"eval-(\d+)\.json$", f)
         if not px: continue
         metrics = json.load(open(os.path.join(d, f)))["metrics"]
-        at224 = int(px.group(1)) == 224 and not (cfg.get("image_size") == 224)
-        cells.setdefault((m.group(1), at224), []).append((int(m.group(2)), {k: 100 * metrics[k]["mean"] for _, k in cols if k in metrics},
-                                                         cfg.get("epochs"), secs))
+        # A cell trained at 224 px has one evaluation, in both tables.
+        for at224 in ([False, True] if cfg.get("imageSize") == 224 else [int(px.group(1)) == 224]):
+            cells.setdefault((m.group(1), at224), []).append((int(m.group(2)), {k: 100 * metrics[k]["mean"] for _, k in cols if k in metrics},
+                                                             cfg.get("epochs"), secs))
 def target(cell): return cell.split("-")[1]
 def fmt(vals, base=None):
     if not vals: return "–"
@@ -150,7 +154,7 @@ plan | awk -F'|' '!seen[$1]++' | grep -E -- "$pattern" | while IFS='|' read -r n
     backbone=$folder
   fi
   ok=1
-  for px in $size 224; do
+  for px in $(printf '%s\n' "$size" 224 | sort -u); do
     [[ -f $folder/eval-$px/eval.json ]] && continue
     run ./uft eval --backbone "$backbone" --train "$train" --test "$test" --image-size "$px" --seed "$seed" \
       --protocols retrieval,clustering,knn,probe --shots 1,4 --output "$folder/eval-$px" || ok=0
@@ -158,6 +162,6 @@ plan | awk -F'|' '!seen[$1]++' | grep -E -- "$pattern" | while IFS='|' read -r n
   [[ $ok == 1 ]] || { echo "  eval failed: $name" | tee -a "$log"; continue; }
   mkdir -p "$results/$name"
   for f in config.json metrics.jsonl; do [[ -f $folder/$f ]] && cp "$folder/$f" "$results/$name/"; done
-  for px in $size 224; do cp "$folder/eval-$px/eval.json" "$results/$name/eval-$px.json"; done
+  for px in $(printf '%s\n' "$size" 224 | sort -u); do cp "$folder/eval-$px/eval.json" "$results/$name/eval-$px.json"; done
   rm -rf "$folder/checkpoints"
 done
