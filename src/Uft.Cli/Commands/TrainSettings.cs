@@ -71,6 +71,8 @@ class TrainSettings : CommandSettings
     public double? KeyMomentumHorizon { get; init; }
     [CommandOption("--keep-same-image-negatives")] [Description("Keep a query's own older keys among its negatives as before they were masked (default off: masked out, as MoCo's loss defines).")]
     public bool KeepSameImageNegatives { get; init; }
+    [CommandOption("--freeze-stages <N>")] [Description("Keep the stem and the first N residual stages (0-3) as pretrained: no gradients, statistics kept; cheaper steps (default 0: everything trains).")]
+    public int? FreezeStages { get; init; }
     [CommandOption("--scale-blur")] [Description("Scale the blur sigma range [[0.1, 2]] px by image size / 224 (default off: the same sigma at every size).")]
     public bool ScaleBlur { get; init; }
 
@@ -99,6 +101,7 @@ class TrainSettings : CommandSettings
             KeyMomentumHorizon = KeyMomentumHorizon ?? c.KeyMomentumHorizon,
             MaskSameImage = !KeepSameImageNegatives && c.MaskSameImage,
             ScaleBlur = ScaleBlur || c.ScaleBlur,
+            FreezeStages = FreezeStages ?? c.FreezeStages,
             Temperature = Temperature ?? c.Temperature,
             BnSplits = BnSplits ?? c.BnSplits,
             Seed = Seed ?? c.Seed,

@@ -138,7 +138,8 @@ public sealed class MoCo : Module
         using var scope = NewDisposeScope();
         double m = Options.Momentum;
         foreach (var (pq, pk) in encoder_q.parameters().Zip(encoder_k.parameters()))
-            pk.mul_(keep.Of(m)).add_(pq, alpha: blend.Of(1 - m));
+            if (pq.requires_grad) // a frozen stage is the same in both encoders; m·θ + (1−m)·θ would only round it
+                pk.mul_(keep.Of(m)).add_(pq, alpha: blend.Of(1 - m));
     }
 
     /// <summary>Writes <paramref name="keys"/> (n, dim) and their image <paramref name="ids"/> (n, int64; null = −1, unknown)
@@ -178,9 +179,18 @@ public sealed class MoCo : Module
         return f.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The parameters the optimizer trains, with their state-dict names (<c>encoder_q.…</c>).</summary>
+    /// <summary>Keeps the stem and the first <paramref name="stages"/> stages of both encoders as they are
+    /// (<see cref="FrozenStages"/>); call it before building the optimizer and after each <c>train()</c>.</summary>
+    public void FreezeStages(int stages)
+    {
+        FrozenStages.Apply(encoder_q.Backbone, stages);
+        FrozenStages.Apply(encoder_k.Backbone, stages);
+    }
+
+    /// <summary>The parameters the optimizer trains, with their state-dict names (<c>encoder_q.…</c>): those that take
+    /// gradients (not the stages <see cref="FrozenStages"/> keeps).</summary>
     public IEnumerable<(string Name, Parameter Parameter)> QueryParameters() =>
-        encoder_q.named_parameters().Select(p => ("encoder_q." + p.name, p.parameter));
+        encoder_q.named_parameters().Where(p => p.parameter.requires_grad).Select(p => ("encoder_q." + p.name, p.parameter));
 
     // builder.py's _batch_shuffle_ddp / _batch_unshuffle_ddp on one device: permute, encode, restore the order.
     Tensor KeyFeatures(Tensor imK, Random rng)

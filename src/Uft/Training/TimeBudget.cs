@@ -95,6 +95,7 @@ public static class BudgetWarmup
             var optimizer = new MomentumSgd(moco.QueryParameters(), config.LrFor(loader.Options.BatchSize), config.Momentum, config.WeightDecay);
             moco.train();
             if (config.FreezesBn) FrozenBatchNorm.Apply(moco);
+            moco.FreezeStages(config.FreezeStages);
             int wanted = TimeBudget.DiscardedSteps + TimeBudget.TimedSteps, step = 0;
             var clock = Stopwatch.StartNew();
             // A small set has fewer batches an epoch than the warm-up needs: go on into the next epoch's.

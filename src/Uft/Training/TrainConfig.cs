@@ -80,6 +80,9 @@ public sealed record TrainConfig
     [JsonIgnore]
     public bool FreezesBn => FreezeBn ?? !RandomInit;
 
+    /// <summary>The stem and this many residual stages keep their pretrained weights and statistics (<see cref="FrozenStages"/>); 0: everything trains.</summary>
+    public int FreezeStages { get; init; }
+
     public int Seed { get; init; } = 0;
     public int Workers { get; init; } = 0;
     public int CheckpointEvery { get; init; } = 10;
@@ -149,6 +152,8 @@ public sealed record TrainConfig
         Require(QueueSize > 0, $"--queue-size {QueueSize}: must be positive");
         Require(!(FreezeBn == true && RandomInit), "--freeze-bn: keeps pretrained batch-norm statistics, but this run starts from random weights; drop --freeze-bn");
         Require(KeyMomentum is >= 0 and < 1, $"--key-momentum {KeyMomentum}: must be in [0, 1), e.g. 0.999");
+        Require(FreezeStages is >= 0 and <= Models.FrozenStages.Max, $"--freeze-stages {FreezeStages}: must be 0 to {Models.FrozenStages.Max} (the stem with layer1 to layer3; layer4 and the head always train)");
+        Require(FreezeStages == 0 || !RandomInit, $"--freeze-stages {FreezeStages}: freezes pretrained stages, but the backbone starts from random weights; drop it for pretraining");
         Require(KeyMomentumHorizon is null or (> 0 and <= 1), $"--key-momentum-horizon {KeyMomentumHorizon}: must be in (0, 1], a fraction of the run's steps, e.g. 0.1");
         Require(Temperature > 0, $"--temperature {Temperature}: must be positive, e.g. 0.2");
         Require(BnSplits >= 1, $"--bn-splits {BnSplits}: must be at least 1 (1 = plain batch norm)");
