@@ -42,6 +42,8 @@ plan() {
       echo "b5-$t-uft-nomask-s$seed|$t|uft|5|$s|$seed|--keep-same-image-negatives"
       echo "b5-$t-uft-horizon5-s$seed|$t|uft|5|$s|$seed|--key-momentum-horizon 0.05"
       echo "b5-$t-uft-scaleblur-s$seed|$t|uft|5|$s|$seed|--scale-blur"
+      # The stem and layer1 kept as pretrained: cheaper steps, low-level filters untouched.
+      echo "b5-$t-uft-freeze1-s$seed|$t|uft|5|$s|$seed|--freeze-stages 1"
     done
   done
   for seed in 0 1; do
