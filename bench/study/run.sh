@@ -120,10 +120,9 @@ for name in sorted(os.listdir(root)):
         px = re.match(r"eval-(\d+)\.json$", f)
         if not px: continue
         metrics = json.load(open(os.path.join(d, f)))["metrics"]
-        # A cell trained at 224 px has one evaluation, in both tables.
-        for at224 in ([False, True] if cfg.get("imageSize") == 224 else [int(px.group(1)) == 224]):
-            cells.setdefault((m.group(1), at224), []).append((int(m.group(2)), {k: 100 * metrics[k]["mean"] for _, k in cols if k in metrics},
-                                                             cfg.get("epochs"), secs))
+        # A cell trained at 224 px has one evaluation, compared in the 224 px table.
+        cells.setdefault((m.group(1), int(px.group(1)) == 224), []).append((int(m.group(2)), {k: 100 * metrics[k]["mean"] for _, k in cols if k in metrics},
+                                                                          cfg.get("epochs"), secs))
 def target(cell): return cell.split("-")[1]
 def fmt(vals, base=None):
     if not vals: return "–"
