@@ -5,6 +5,7 @@
 #   bench/study/run.sh PATTERN         only cells whose name matches the grep pattern (e.g. '^b5-ucmerced')
 #   bench/study/run.sh --list          the plan, one cell a line, with [done] marks
 #   bench/study/run.sh --summary       tables of the finished cells -> docs/study-tables.md
+#   bench/study/run.sh --recluster     cells evaluated before K-means was averaged over 5 seeds: clustering measured again
 # A cell trains with `uft finetune --minutes M` (a warm-up chooses the epochs; config.json records them), then evaluates
 # the backbone at the training size and at 224 px. Its small results (config.json, metrics.jsonl, eval-<px>.json) are
 # copied to bench/study/results/<cell>/ and should be committed as each cell finishes: a cell whose results are there is
@@ -68,6 +69,36 @@ if [[ ${1:-} == --list ]]; then
   plan | awk -F'|' '!seen[$1]++' | while IFS='|' read -r name rest; do echo "$(done_cell "$name" && echo '[done] ' || echo '       ')$name|$rest"; done
   exit 0
 fi
+run() {
+  echo "+ $*" >> "$log"; local t0=$SECONDS
+  "$@" >> "$log" 2>&1; local rc=$?
+  echo "  ($((SECONDS - t0)) s$([[ $rc != 0 ]] && echo ", exit $rc"))" >> "$log"
+  return $rc
+}
+
+if [[ ${1:-} == --recluster ]]; then
+  # Cells evaluated before K-means was averaged over seeds (eval.json without a "clustering" setting): measure clustering
+  # again on the backbone still in runs/study/<cell> and put it into the committed eval-<px>.json, the rest unchanged.
+  for f in "$results"/*/eval-*.json; do
+    grep -q '"clustering":' "$f" && continue
+    cell=$(basename "$(dirname "$f")"); px=$(basename "$f" .json); px=${px#eval-}
+    target=$(cut -d- -f2 <<<"$cell"); seed=${cell##*-s}
+    backbone=$out/$cell; [[ $cell == none-* ]] && backbone=resnet18-imagenet-sup
+    [[ $cell == none-* || -f $backbone/backbone.safetensors ]] || { echo "  $cell: no backbone here, not reclustered" | tee -a "$log"; continue; }
+    echo "$(date -u +%T) recluster $cell $px px" | tee -a "$log"
+    run ./uft eval --backbone "$backbone" --train "$data/$target/train" --test "$data/$target/test" --image-size "$px" \
+      --seed "$seed" --protocols clustering --output "$out/$cell/cluster-$px" || continue
+    python3 - "$f" "$out/$cell/cluster-$px/eval.json" <<'PY'
+import json, sys
+old, new = (json.load(open(p)) for p in sys.argv[1:])
+old["metrics"].update({k: v for k, v in new["metrics"].items() if k.startswith("clustering_")})
+old["settings"]["clustering"] = new["settings"]["clustering"]
+old.setdefault("seconds", {})["clustering"] = new["seconds"].get("clustering")
+json.dump(old, open(sys.argv[1], "w"), indent=2)
+PY
+  done
+  exit 0
+fi
 if [[ ${1:-} == --summary ]]; then
   # Mean and spread over seeds of each cell (its name less -sN), at the training size and at 224 px, in %.
   exec python3 - "$results" docs/study-tables.md <<'PY'
@@ -89,10 +120,9 @@ for name in sorted(os.listdir(root)):
         px = re.match(r"eval-(\d+)\.json$", f)
         if not px: continue
         metrics = json.load(open(os.path.join(d, f)))["metrics"]
-        # A cell trained at 224 px has one evaluation, in both tables.
-        for at224 in ([False, True] if cfg.get("imageSize") == 224 else [int(px.group(1)) == 224]):
-            cells.setdefault((m.group(1), at224), []).append((int(m.group(2)), {k: 100 * metrics[k]["mean"] for _, k in cols if k in metrics},
-                                                             cfg.get("epochs"), secs))
+        # A cell trained at 224 px has one evaluation, compared in the 224 px table.
+        cells.setdefault((m.group(1), int(px.group(1)) == 224), []).append((int(m.group(2)), {k: 100 * metrics[k]["mean"] for _, k in cols if k in metrics},
+                                                                          cfg.get("epochs"), secs))
 def target(cell): return cell.split("-")[1]
 def fmt(vals, base=None):
     if not vals: return "–"
@@ -132,12 +162,6 @@ fi
 pattern=${1:-.}
 ./uft info > /dev/null || exit 1   # builds once
 
-run() {
-  echo "+ $*" >> "$log"; local t0=$SECONDS
-  "$@" >> "$log" 2>&1; local rc=$?
-  echo "  ($((SECONDS - t0)) s$([[ $rc != 0 ]] && echo ", exit $rc"))" >> "$log"
-  return $rc
-}
 
 plan | awk -F'|' '!seen[$1]++' | grep -E -- "$pattern" | while IFS='|' read -r name target preset minutes size seed extra; do
   done_cell "$name" && continue

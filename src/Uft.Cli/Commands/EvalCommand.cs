@@ -40,8 +40,10 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         public int FixMatchSteps { get; init; } = 2000;
         [CommandOption("--source <DIR>")] [Description("Source images: labelled (root/<class>/<image>) for forgetting; any images for the source/target t-SNE (default none).")]
         public string? Source { get; init; }
-        [CommandOption("--restarts <N>")] [Description("K-means restarts (default 10).")]
+        [CommandOption("--restarts <N>")] [Description("K-means restarts, the best kept (default 10).")]
         public int Restarts { get; init; } = 10;
+        [CommandOption("--kmeans-seeds <N>")] [Description("K-means runs from N seeds (each the best of --restarts); clustering metrics are their mean ± std (default 5).")]
+        public int KMeansSeeds { get; init; } = 5;
         [CommandOption("--tsne-points <N>")] [Description("Points per t-SNE picture (default 2000).")]
         public int TSnePoints { get; init; } = 2000;
         [CommandOption("--tsne-iterations <N>")] [Description("t-SNE iterations (default 1000).")]
@@ -73,6 +75,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
             ProbeShots = protocols.Contains("probe") ? shots ?? [1, 2, 4, 8] : [],
             ProbeTrials = settings.Trials,
             ClusteringRestarts = settings.Restarts,
+            ClusteringSeeds = settings.KMeansSeeds,
             KShot = protocols.Contains("kshot") ? new KShotOptions { Shots = shots ?? [1, 2, 4, 8], Trials = settings.Trials, Epochs = settings.KShotEpochs, Seed = settings.Seed, FreezeBatchNorm = !settings.KShotTrainBn } : null,
             FixMatch = protocols.Contains("fixmatch") ? new Evaluation.FixMatchOptions { Shots = shots ?? [4], Trials = settings.Trials, Steps = settings.FixMatchSteps, Seed = settings.Seed } : null,
             TSnePoints = protocols.Contains("tsne") ? settings.TSnePoints : 0,

@@ -13,10 +13,11 @@ public sealed record EvalReport
     public const string ImageSizeSetting = "image_size";
     public const string CropRatioSetting = "crop_ratio";
     public const string ProbeSetting = "probe";
+    public const string ClusteringSetting = "clustering";
     /// <summary>The kNN k used (the asked k capped by the train set).</summary>
     public const string KnnKSetting = "knn_k";
     /// <summary>The settings that change every number: evaluations that differ in one of them are not comparable.</summary>
-    public static readonly string[] ComparedSettings = [ImageSizeSetting, CropRatioSetting, ProbeSetting];
+    public static readonly string[] ComparedSettings = [ImageSizeSetting, CropRatioSetting, ProbeSetting, ClusteringSetting];
 
     public string Backbone { get; init; } = "";
     public string? Command { get; init; }

@@ -56,11 +56,11 @@ public static class EvalSuite
                 }
                 if (options.Clustering)
                 {
-                    var clustering = Timed("clustering", () => Clustering.Evaluate(trainFeats, trainLabels, options.ClusteringRestarts, options.Seed, progress: progress, ct: ct));
-                    metrics[EvalMetrics.ClusteringPrecision] = MetricSummary.Single(clustering.BCubedPrecision);
-                    metrics[EvalMetrics.ClusteringRecall] = MetricSummary.Single(clustering.BCubedRecall);
-                    metrics[EvalMetrics.ClusteringF1] = MetricSummary.Single(clustering.BCubedF1);
-                    metrics[EvalMetrics.ClusteringNmi] = MetricSummary.Single(clustering.Nmi);
+                    var runs = Timed("clustering", () => ClusterAll(trainFeats, trainLabels, options, progress, ct));
+                    metrics[EvalMetrics.ClusteringPrecision] = MetricSummary.Of(runs.Select(c => c.BCubedPrecision).ToList());
+                    metrics[EvalMetrics.ClusteringRecall] = MetricSummary.Of(runs.Select(c => c.BCubedRecall).ToList());
+                    metrics[EvalMetrics.ClusteringF1] = MetricSummary.Of(runs.Select(c => c.BCubedF1).ToList());
+                    metrics[EvalMetrics.ClusteringNmi] = MetricSummary.Of(runs.Select(c => c.Nmi).ToList());
                 }
                 if (options.Knn)
                 {
@@ -91,9 +91,9 @@ public static class EvalSuite
                     (sourceFeats, var sourceLabels) = Timed("features_source", () => Features.Extract(backbone, sourceItems, transforms.Eval, options.BatchSize, progress, ct));
                     if (options.SourceClustering && sourceLabels.All(l => l >= 0))
                     {
-                        var s = Timed("source_clustering", () => Clustering.Evaluate(sourceFeats, sourceLabels, options.ClusteringRestarts, options.Seed, progress: progress, ct: ct));
-                        metrics[EvalMetrics.SourceClusteringPrecision] = MetricSummary.Single(s.BCubedPrecision);
-                        metrics[EvalMetrics.SourceClusteringNmi] = MetricSummary.Single(s.Nmi);
+                        var s = Timed("source_clustering", () => ClusterAll(sourceFeats, sourceLabels, options, progress, ct));
+                        metrics[EvalMetrics.SourceClusteringPrecision] = MetricSummary.Of(s.Select(c => c.BCubedPrecision).ToList());
+                        metrics[EvalMetrics.SourceClusteringNmi] = MetricSummary.Of(s.Select(c => c.Nmi).ToList());
                     }
                 }
                 using (sourceFeats)
@@ -178,6 +178,12 @@ public static class EvalSuite
     public static ImageFolder OpenSource(string path, CancellationToken ct = default) =>
         Directory.Exists(path) && Directory.EnumerateDirectories(path).Any() ? ImageFolder.Labeled(path, ct: ct) : ImageFolder.Unlabeled(path, ct: ct);
 
+    /// <summary>K-means from <see cref="EvalOptions.ClusteringSeeds"/> seeds, each the best of its restarts: one run's
+    /// BCubed precision can move by several points with the seed alone, so the metric is their mean.</summary>
+    static List<ClusteringScores> ClusterAll(Tensor feats, int[] labels, EvalOptions options, IProgress<EvalProgress>? progress, CancellationToken ct) =>
+        Enumerable.Range(0, options.ClusteringSeeds)
+            .Select(i => Clustering.Evaluate(feats, labels, options.ClusteringRestarts, options.Seed * 1000 + i, progress: progress, ct: ct)).ToList();
+
     static Dictionary<string, string> Settings(ImageFolder train, ImageFolder test, IReadOnlyList<ImageItem>? source, IViewTransform eval, EvalOptions options, int? knnK)
     {
         var settings = new Dictionary<string, string>
@@ -188,6 +194,7 @@ public static class EvalSuite
             [EvalReport.ImageSizeSetting] = eval.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [EvalReport.CropRatioSetting] = eval is EvalTransform e ? e.CropRatio.ToString(System.Globalization.CultureInfo.InvariantCulture) : "custom",
             [EvalReport.ProbeSetting] = options.Probe.Describe(),
+            [EvalReport.ClusteringSetting] = $"K-means, mean over {options.ClusteringSeeds} seeds of the best of {options.ClusteringRestarts} restarts",
             ["options"] = JsonSerializer.Serialize(options, EvalReport.Json),
         };
         if (knnK is int k) settings[EvalReport.KnnKSetting] = k.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -98,6 +98,16 @@ public sealed record TrainConfig
     /// <summary>The learning rate for the batch actually used, which is smaller than <see cref="BatchSize"/> on a small data set.</summary>
     public double LrFor(int batch) => Lr ?? LrSchedule.Scaled(BaseLr, batch);
 
+    /// <summary>Mixed-query runs shorter than this fell behind naive finetuning in the budget study (docs/study.md, 5-minute
+    /// cells: UFT with 3-4 epochs behind naive and, at 224 px, behind the backbone as shipped; with 13-16 epochs ahead of both
+    /// at the training size).</summary>
+    public const int FewEpochsToMix = 10;
+
+    /// <summary>The notice for a mixing run of fewer than <see cref="FewEpochsToMix"/> epochs, else null.</summary>
+    public static string? TooFewEpochsToMix(TrainConfig c) => c.Mixing == Mixing.None || c.Epochs >= FewEpochsToMix ? null :
+        $"only {c.Epochs} epoch{(c.Epochs == 1 ? "" : "s")}: in the budget study UFT's mixed queries needed about {FewEpochsToMix} or more to pay off " +
+        $"(with 3-4 it fell behind naive finetuning; docs/study.md); give more {(c.Minutes is null ? "--epochs" : "--minutes")}, a smaller --image-size, or --preset naive";
+
     /// <summary>Monitor measurements in a run with <see cref="MonitorEvery"/> 0 (automatic): enough for a curve, few
     /// enough that a short run does not spend its budget measuring.</summary>
     public const int AutoMonitorPoints = 4;

@@ -104,6 +104,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             moco.Options = moco.Options with { Momentum = KeyMomentum.FromHorizon(horizon, steps) };
             setup.Add($"key momentum {moco.Options.Momentum:G4}: an EMA horizon of {horizon:G3} x {steps} steps");
         }
+        if (TrainConfig.TooFewEpochsToMix(config) is { } warning) setup.Add(warning);
         var schedule = new LrSchedule(lr, config.Epochs, config.WarmupEpochs);
         Run.Prepare(config, resume);
         replay?.Save(Run.ReplayList);

@@ -121,6 +121,28 @@ public class MeasurementTests
     }
 
     [Fact]
+    public void ClusteringIsTheMeanOfKMeansFromSeveralSeedsAndSaysSo()
+    {
+        string dir = Paths.TempDir();
+        var (train, test) = SmallSet(dir);
+        random.manual_seed(0);
+        using var net = ResNet.ResNet18();
+        var view = new EvalTransform(32, InputNorm.ImageNet);
+        var options = Cheap with { Clustering = true, ClusteringSeeds = 3, ClusteringRestarts = 2, ProbeShots = [], Seed = 4 };
+        var report = EvalSuite.Run(net, "r18", train, test, null, new EvalTransforms(view), options, dir);
+        var (feats, labels) = Features.Extract(net, train.Items, view, 8);
+        using (feats)
+        {
+            // Seeds 4000, 4001, 4002: each run as `Clustering.Evaluate` makes it, in order.
+            var expected = Enumerable.Range(0, 3).Select(i => Clustering.Evaluate(feats, labels, 2, 4000 + i)).ToList();
+            Assert.Equal(expected.Select(c => c.BCubedPrecision), report.Metrics[EvalMetrics.ClusteringPrecision].Values);
+            Assert.Equal(expected.Select(c => c.Nmi), report.Metrics[EvalMetrics.ClusteringNmi].Values);
+        }
+        Assert.Equal("K-means, mean over 3 seeds of the best of 2 restarts", report.Settings[EvalReport.ClusteringSetting]);
+        Assert.Contains("--kmeans-seeds", Assert.Throws<UftException>(() => (options with { ClusteringSeeds = 0 }).Validate()).Message);
+    }
+
+    [Fact]
     public void TrainAndTestMayNotShareAFileByPathOrByContent()
     {
         string dir = Paths.TempDir();
