@@ -6,6 +6,9 @@ using Uft.Models;
 
 namespace Uft.Tests.Data;
 
+// Serial: two tests measure the process's allocations and heap (GC.GetTotalAllocatedBytes / GetTotalMemory), which
+// tests running beside them inflate (a full suite once measured 147.9 MB of other tests' allocations as the loader's).
+[Collection(SerialCollection.Name)]
 public class LoaderTests
 {
     // 22 images of one flat colour each (red = 10 * index, so a row's pixels tell which item it holds),
