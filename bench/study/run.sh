@@ -184,7 +184,8 @@ plan | awk -F'|' '!seen[$1]++' | grep -E -- "$pattern" | while IFS='|' read -r n
     backbone=$folder
   fi
   ok=1
-  for px in $(printf '%s\n' "$size" 224 | sort -u); do
+  sizes=$(printf '%s\n' "$size" 224 | sort -u)   # the training size and 224 px, once when they are the same
+  for px in $sizes; do
     [[ -f $folder/eval-$px/eval.json ]] && continue
     run ./uft eval --backbone "$backbone" --train "$train" --test "$test" --image-size "$px" --seed "$seed" \
       --protocols retrieval,clustering,knn,probe --shots 1,4 --output "$folder/eval-$px" || ok=0
@@ -192,6 +193,6 @@ plan | awk -F'|' '!seen[$1]++' | grep -E -- "$pattern" | while IFS='|' read -r n
   [[ $ok == 1 ]] || { echo "  eval failed: $name" | tee -a "$log"; continue; }
   mkdir -p "$results/$name"
   for f in config.json metrics.jsonl; do [[ -f $folder/$f ]] && cp "$folder/$f" "$results/$name/"; done
-  for px in $(printf '%s\n' "$size" 224 | sort -u); do cp "$folder/eval-$px/eval.json" "$results/$name/eval-$px.json"; done
+  for px in $sizes; do cp "$folder/eval-$px/eval.json" "$results/$name/eval-$px.json"; done
   rm -rf "$folder/checkpoints"
 done

@@ -5,8 +5,8 @@ using Uft.Data;
 using Uft.Data.Augmentations;
 using Uft.Evaluation;
 using Uft.Models;
-using Uft.Reporting;
 using Uft.Pretrained;
+using Uft.Reporting;
 
 namespace Uft.Cli.Commands;
 

@@ -5,9 +5,9 @@ using Uft.Data;
 using Uft.Data.Augmentations;
 using Uft.Evaluation;
 using Uft.Models;
+using Uft.Pretrained;
 using Uft.Reporting;
 using Uft.Training;
-using Uft.Pretrained;
 
 namespace Uft.Experiments;
 

@@ -1,7 +1,7 @@
-using TorchSharp;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using TorchSharp;
 using Uft.Method;
 using static TorchSharp.torch;
 

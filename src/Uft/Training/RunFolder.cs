@@ -2,8 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Uft.Method;
 using Uft.Models;
-using static TorchSharp.torch;
 using Uft.Pretrained;
+using static TorchSharp.torch;
 
 namespace Uft.Training;
 

@@ -81,7 +81,7 @@ public static class BudgetWarmup
     /// <summary>Assumed write speed for the per-epoch checkpoint (state, key encoder, queue, optimizer), in bytes a second.</summary>
     const double CheckpointBytesPerSecond = 250e6;
 
-    public static BudgetPlan Plan(TrainConfig config, MoCo moco, Loader loader, Monitor monitor, MixingOptions? mixing, Device device,
+    public static BudgetPlan Plan(TrainConfig config, MoCo moco, double lr, Loader loader, Monitor monitor, MixingOptions? mixing, Device device,
         Stopwatch sinceStart, CancellationToken ct)
     {
         double minutes = config.Minutes ?? throw new ArgumentException("no --minutes in the config", nameof(config));
@@ -89,13 +89,12 @@ public static class BudgetWarmup
         long pointer = moco.QueuePointer;
         var stepEnds = new List<double>();
         double monitorSeconds;
+        long bytes;
         try
         {
             // A throwaway optimizer: the run's own starts with empty momentum buffers, as it would without a warm-up.
-            var optimizer = new MomentumSgd(moco.QueryParameters(), config.LrFor(loader.Options.BatchSize), config.Momentum, config.WeightDecay);
-            moco.train();
-            if (config.FreezesBn) FrozenBatchNorm.Apply(moco);
-            moco.FreezeStages(config.FreezeStages);
+            var optimizer = new MomentumSgd(moco.QueryParameters(), lr, config.Momentum, config.WeightDecay);
+            Trainer.TrainMode(moco, config);
             int wanted = TimeBudget.DiscardedSteps + TimeBudget.TimedSteps, step = 0;
             var clock = Stopwatch.StartNew();
             // A small set has fewer batches an epoch than the warm-up needs: go on into the next epoch's.
@@ -114,6 +113,8 @@ public static class BudgetWarmup
                     step++;
                 }
             monitorSeconds = monitor.EstimateSeconds(moco.QueryBackbone, ct);
+            // What each epoch's checkpoint writes: the module's state and the momentum buffers.
+            bytes = Checkpoint.TrainingState(moco, optimizer).Values.Sum(t => t.NumberOfElements * t.ElementSize);
         }
         finally
         {
@@ -122,8 +123,6 @@ public static class BudgetWarmup
         }
         var intervals = stepEnds.Zip(stepEnds.Skip(1), (a, b) => b - a).Skip(TimeBudget.DiscardedSteps - 1).Order().ToList();
         double perStep = intervals[intervals.Count / 2];
-        long bytes = moco.state_dict().Values.Sum(t => t.NumberOfElements * t.ElementSize)
-                     + moco.QueryParameters().Sum(p => p.Parameter.NumberOfElements * p.Parameter.ElementSize);
         double extra = bytes / CheckpointBytesPerSecond;
         double setup = sinceStart.Elapsed.TotalSeconds;
         int epochs = TimeBudget.EpochsFor(minutes, setup, perStep * loader.BatchesPerEpoch + extra, monitorSeconds, config.MonitorEvery,

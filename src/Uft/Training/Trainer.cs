@@ -4,8 +4,8 @@ using Uft.Data;
 using Uft.Data.Augmentations;
 using Uft.Method;
 using Uft.Models;
-using static TorchSharp.torch;
 using Uft.Pretrained;
+using static TorchSharp.torch;
 
 namespace Uft.Training;
 
@@ -93,7 +93,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         // A resumed run keeps the epochs its budget chose (config.json).
         if (config.Minutes is not null && !resume)
         {
-            var plan = BudgetWarmup.Plan(config, moco, loader, monitor, mixing, device, sinceStart, ct);
+            var plan = BudgetWarmup.Plan(config, moco, lr, loader, monitor, mixing, device, sinceStart, ct);
             config = config with { Epochs = plan.Epochs };
             setup.Add(plan.Describe());
         }
@@ -127,9 +127,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         for (; epoch < config.Epochs; epoch++)
         {
             optimizer.LearningRate = schedule.At(epoch);
-            moco.train();
-            if (config.FreezesBn) FrozenBatchNorm.Apply(moco);
-            moco.FreezeStages(config.FreezeStages);
+            TrainMode(moco, config);
             // An epoch stopped part-way continues its sums, so its mean loss is the uninterrupted one.
             var sums = partial ?? new PartialEpoch(0, 0, 0, 0, 0, 0, 0);
             partial = null;
@@ -217,6 +215,15 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             notice($"batch norm statistics re-estimated on {target.Count} clean target images");
         }
         return new TrainResult(history, true, Run.Path, Run.BackboneFile);
+    }
+
+    /// <summary>Training mode as this run trains: batch norm kept where the config keeps it, frozen stages left as they
+    /// are. Also the mode of the --minutes warm-up, so it times the steps the run will take.</summary>
+    internal static void TrainMode(MoCo moco, TrainConfig config)
+    {
+        moco.train();
+        if (config.FreezesBn) FrozenBatchNorm.Apply(moco);
+        moco.FreezeStages(config.FreezeStages);
     }
 
     // `last` every time; a kept epoch-NNNN copy every CheckpointEvery epochs and at the end, never for a part epoch.

@@ -1,6 +1,6 @@
 using Uft.Models;
-using static TorchSharp.torch;
 using Uft.Pretrained;
+using static TorchSharp.torch;
 
 namespace Uft.Tests.Interop;
 

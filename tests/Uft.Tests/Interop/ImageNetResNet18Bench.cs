@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Uft.Models;
+using Uft.Pretrained;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
-using Uft.Pretrained;
 
 namespace Uft.Tests.Interop;
 

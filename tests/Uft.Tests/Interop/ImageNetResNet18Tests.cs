@@ -3,9 +3,9 @@ using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
 
 using Uft.Interop;
 using Uft.Models;
+using Uft.Pretrained;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
-using Uft.Pretrained;
 
 namespace Uft.Tests.Interop;
 

@@ -4,8 +4,8 @@ using System.Text;
 using TorchSharp.PyBridge;
 using Uft.Interop;
 using Uft.Models;
-using static TorchSharp.torch;
 using Uft.Pretrained;
+using static TorchSharp.torch;
 
 namespace Uft.Tests.Interop;
 

@@ -1,8 +1,8 @@
 using Uft.Models;
+using Uft.Pretrained;
 using Uft.Tests.Reliability;
 using Uft.Training;
 using static TorchSharp.torch;
-using Uft.Pretrained;
 
 namespace Uft.Tests.Training;
 
