@@ -47,6 +47,15 @@ plan() {
       echo "b5-$t-uft-freeze1-s$seed|$t|uft|5|$s|$seed|--freeze-stages 1"
     done
   done
+  # The two low-resolution targets at 5 minutes, trained at their native 32 px (many epochs in the budget).
+  for seed in 0 1; do
+    for t in gtsrb:32 cifar10:32; do
+      s=${t#*:}; t=${t%%:*}
+      echo "none-$t-s$seed|$t|none|0|$s|$seed|"
+      echo "b5-$t-naive-s$seed|$t|naive|5|$s|$seed|"
+      echo "b5-$t-uft-s$seed|$t|uft|5|$s|$seed|"
+    done
+  done
   for seed in 0 1; do
     for t in ucmerced:112 caltech101:112 gtsrb:32 cifar10:32; do
       s=${t#*:}; t=${t%%:*}
