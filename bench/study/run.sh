@@ -144,6 +144,29 @@ out = ["# Budget study: finished cells", "",
        "size (mean of its seeds). K-means: mean over 5 seeds (`uft eval --kmeans-seeds`).",
        "`epochs`: what `--minutes` chose; `train min`: the epochs' own time (metrics.jsonl), monitor and setup",
        "excluded. Cell names: budget (b5 = 5 minutes), target, arm, lever; docs/study.md explains them.", ""]
+# The leading table (docs/results.md): none / naive / UFT on every target, at each budget both arms finished, at the
+# training size and at 224 px.
+lead = ["retrieval", "BCubed P", "1-shot"]
+out += ["## None / naive / UFT on each target", "",
+        "| target | budget | arm | seeds | epochs | " + " | ".join(f"{n} (train px)" for n in lead) + " | "
+        + " | ".join(f"{n} (224 px)" for n in lead) + " |", "|---|---|---|---|---|" + "---|" * (2 * len(lead))]
+for t in sorted({target(c) for c, _ in cells}):
+    budgets = sorted({c.split("-")[0] for c, _ in cells if target(c) == t and c.split("-")[0] != "none"
+                      and c.split("-")[2:] in (["naive"], ["uft"])}, key=lambda b: int(b[1:]))
+    for b in [None] + budgets:
+        for arm in (["none"] if b is None else ["naive", "uft"]):
+            c = f"none-{t}" if b is None else f"{b}-{t}-{arm}"
+            small, big = cells.get((c, False), []), cells.get((c, True), [])
+            if not big: continue
+            px = small[0][4] if small else 224
+            vals = lambda runs, base: [fmt([r[k] for _, r, _, _, _ in runs if k in r],
+                                           [r[k] for _, r, _, _, _ in base if k in r] if base and b else None)
+                                       for n, k in cols if n in lead]
+            epochs = sorted({e for _, _, e, _, _ in big if e})
+            out.append(f"| {t} ({px} px) | {'–' if b is None else b[1:] + ' min'} | {arm} | {','.join(str(r[0]) for r in big)} | "
+                       f"{','.join(map(str, epochs)) or '–'} | " + " | ".join(vals(small, cells.get((f'none-{t}', False))) if small else ['–'] * len(lead))
+                       + " | " + " | ".join(vals(big, cells.get((f"none-{t}", True)))) + " |")
+out.append("")
 for at224 in (False, True):
     out += [f"## Evaluated at {'224 px' if at224 else 'the training size'}", ""]
     for t in sorted({target(c) for c, _ in cells}):
