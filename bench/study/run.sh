@@ -20,14 +20,18 @@ mkdir -p "$out" "$results"
 
 # name | target | preset (none = as shipped) | minutes | train px | seed | extra finetune flags
 # b5 = about 5 minutes of training an arm, b15, b45. Defaults: what `uft finetune` does with no flags but these.
+# The backbone as shipped, naive and UFT on target $1 (at $2 px), budget $3 minutes, seed $4.
+arms() {
+  echo "none-$1-s$4|$1|none|0|$2|$4|"
+  echo "b$3-$1-naive-s$4|$1|naive|$3|$2|$4|"
+  echo "b$3-$1-uft-s$4|$1|uft|$3|$2|$4|"
+}
 plan() {
   local seed t s
   for seed in 0 1; do
     for t in ucmerced:112 caltech101:112; do
       s=${t#*:}; t=${t%%:*}
-      echo "none-$t-s$seed|$t|none|0|$s|$seed|"
-      echo "b5-$t-naive-s$seed|$t|naive|5|$s|$seed|"
-      echo "b5-$t-uft-s$seed|$t|uft|5|$s|$seed|"
+      arms "$t" "$s" 5 "$seed"
       # Levers at 5 minutes, one at a time, on UFT (lr also on naive: the schedule is the method's, not UFT's).
       echo "b5-$t-naive-lr4x-s$seed|$t|naive|5|$s|$seed|--lr $(lr4x)"
       echo "b5-$t-uft-lr4x-s$seed|$t|uft|5|$s|$seed|--lr $(lr4x)"
@@ -49,20 +53,10 @@ plan() {
   done
   # The two low-resolution targets at 5 minutes, trained at their native 32 px (many epochs in the budget).
   for seed in 0 1; do
-    for t in gtsrb:32 cifar10:32; do
-      s=${t#*:}; t=${t%%:*}
-      echo "none-$t-s$seed|$t|none|0|$s|$seed|"
-      echo "b5-$t-naive-s$seed|$t|naive|5|$s|$seed|"
-      echo "b5-$t-uft-s$seed|$t|uft|5|$s|$seed|"
-    done
+    for t in gtsrb:32 cifar10:32; do arms "${t%%:*}" "${t#*:}" 5 "$seed"; done
   done
   for seed in 0 1; do
-    for t in ucmerced:112 caltech101:112 gtsrb:32 cifar10:32; do
-      s=${t#*:}; t=${t%%:*}
-      echo "none-$t-s$seed|$t|none|0|$s|$seed|"
-      echo "b15-$t-naive-s$seed|$t|naive|15|$s|$seed|"
-      echo "b15-$t-uft-s$seed|$t|uft|15|$s|$seed|"
-    done
+    for t in ucmerced:112 caltech101:112 gtsrb:32 cifar10:32; do arms "${t%%:*}" "${t#*:}" 15 "$seed"; done
   done
   for t in ucmerced:112 caltech101:112; do
     s=${t#*:}; t=${t%%:*}
