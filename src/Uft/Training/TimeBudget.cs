@@ -15,7 +15,7 @@ namespace Uft.Training;
 /// <param name="Minutes">The budget asked for.</param>
 /// <param name="Epochs">The epochs chosen.</param>
 /// <param name="SetupSeconds">Spent before training (reading folders, loading the backbone, the warm-up itself).</param>
-/// <param name="SecondsPerStep">Median measured step (loader, forward, backward, optimizer) over <paramref name="WarmupSteps"/> steps.</param>
+/// <param name="SecondsPerStep">A measured step (loader, forward, backward, optimizer): <see cref="TimeBudget.SteadyStepSeconds"/> of <paramref name="WarmupSteps"/> timed steps.</param>
 /// <param name="StepsPerEpoch">Batches an epoch.</param>
 /// <param name="SecondsPerEpochExtra">Per epoch besides the steps: writing the checkpoint.</param>
 /// <param name="SecondsPerMonitor">One monitor measurement (kNN, alignment, uniformity), estimated from a measured forward pass.</param>
@@ -41,8 +41,27 @@ public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds,
 /// <summary>The arithmetic of <see cref="BudgetPlan"/>: pure, so tests can pin it.</summary>
 public static class TimeBudget
 {
-    /// <summary>Steps timed after the first ones (oneDNN builds its kernels and the allocator grows on the first steps).</summary>
-    public const int TimedSteps = 4, DiscardedSteps = 2;
+    /// <summary>Steps run before any is timed (oneDNN builds its kernels and the allocator grows on the first steps).</summary>
+    public const int DiscardedSteps = 2;
+    /// <summary>The warm-up times at least <see cref="MinTimedSteps"/> steps and <see cref="MinTimedSeconds"/> of them, at
+    /// most <see cref="MaxTimedSteps"/>: cheap steps (small images) are slow for their first seconds, while .NET still runs
+    /// the loader's code unoptimised (tiered compilation promotes a method after 30 calls, a per-batch one after 30 steps);
+    /// 4 steps at 32 px measured 0.22 s a step where the run then took 0.14 (2026-12-01, gtsrb).</summary>
+    public const int MinTimedSteps = 4, MaxTimedSteps = 200;
+    public const double MinTimedSeconds = 6;
+
+    /// <summary>True while the warm-up should time another step, given the intervals timed so far.</summary>
+    public static bool WantsAnotherStep(int timed, double timedSeconds) =>
+        timed < MaxTimedSteps && (timed < MinTimedSteps || timedSeconds < MinTimedSeconds);
+
+    /// <summary>A step's steady cost: the median of the later half of the timed intervals (all of them when there are
+    /// fewer than 2 × <see cref="MinTimedSteps"/>), so the first, still unoptimised steps do not count.</summary>
+    public static double SteadyStepSeconds(IReadOnlyList<double> intervals)
+    {
+        if (intervals.Count == 0) throw new ArgumentException("no step was timed", nameof(intervals));
+        var later = (intervals.Count < 2 * MinTimedSteps ? intervals : intervals.Skip(intervals.Count / 2)).Order().ToList();
+        return later.Count % 2 == 1 ? later[later.Count / 2] : (later[later.Count / 2 - 1] + later[later.Count / 2]) / 2;
+    }
 
     /// <summary>Monitor measurements in a run of <paramref name="epochs"/>: every <paramref name="every"/> epochs and at
     /// the end (as the trainer measures), or <see cref="TrainConfig.AutoMonitorPoints"/> times when <paramref name="every"/> is 0.</summary>
@@ -95,11 +114,13 @@ public static class BudgetWarmup
             // A throwaway optimizer: the run's own starts with empty momentum buffers, as it would without a warm-up.
             var optimizer = new MomentumSgd(moco.QueryParameters(), lr, config.Momentum, config.WeightDecay);
             Trainer.TrainMode(moco, config);
-            int wanted = TimeBudget.DiscardedSteps + TimeBudget.TimedSteps, step = 0;
+            int step = 0;
             var clock = Stopwatch.StartNew();
+            bool More() => step < TimeBudget.DiscardedSteps ||
+                TimeBudget.WantsAnotherStep(step - TimeBudget.DiscardedSteps, clock.Elapsed.TotalSeconds - stepEnds[TimeBudget.DiscardedSteps - 1]);
             // A small set has fewer batches an epoch than the warm-up needs: go on into the next epoch's.
-            for (int epoch = 0; step < wanted; epoch++)
-                foreach (var b in loader.Epoch(epoch, ct).Take(wanted - step))
+            for (int epoch = 0; More(); epoch++)
+                foreach (var b in loader.Epoch(epoch, ct))
                 {
                     using var batch = b;
                     using var scope = NewDisposeScope();
@@ -111,6 +132,7 @@ public static class BudgetWarmup
                     // From one step's end to the next: the wait for the loader counts, as it does in training.
                     stepEnds.Add(clock.Elapsed.TotalSeconds);
                     step++;
+                    if (!More()) break;
                 }
             monitorSeconds = monitor.EstimateSeconds(moco.QueryBackbone, ct);
             // What each epoch's checkpoint writes: the module's state and the momentum buffers.
@@ -121,8 +143,8 @@ public static class BudgetWarmup
             Restore(moco, saved);
             moco.QueuePointer = pointer;
         }
-        var intervals = stepEnds.Zip(stepEnds.Skip(1), (a, b) => b - a).Skip(TimeBudget.DiscardedSteps - 1).Order().ToList();
-        double perStep = intervals[intervals.Count / 2];
+        var intervals = stepEnds.Zip(stepEnds.Skip(1), (a, b) => b - a).Skip(TimeBudget.DiscardedSteps - 1).ToList();
+        double perStep = TimeBudget.SteadyStepSeconds(intervals);
         double extra = bytes / CheckpointBytesPerSecond;
         double setup = sinceStart.Elapsed.TotalSeconds;
         int epochs = TimeBudget.EpochsFor(minutes, setup, perStep * loader.BatchesPerEpoch + extra, monitorSeconds, config.MonitorEvery,
