@@ -44,9 +44,9 @@ public static class TimeBudget
     /// <summary>Steps run before any is timed (oneDNN builds its kernels and the allocator grows on the first steps).</summary>
     public const int DiscardedSteps = 2;
     /// <summary>The warm-up times at least <see cref="MinTimedSteps"/> steps and <see cref="MinTimedSeconds"/> of them, at
-    /// most <see cref="MaxTimedSteps"/>: cheap steps (small images) are slow for their first seconds, while .NET still runs
-    /// the loader's code unoptimised (tiered compilation promotes a method after 30 calls, a per-batch one after 30 steps);
-    /// 4 steps at 32 px measured 0.22 s a step where the run then took 0.14 (2026-12-01, gtsrb).</summary>
+    /// most <see cref="MaxTimedSteps"/>: cheap steps (small images) are slower for their first seconds (likely .NET's tiered
+    /// compilation, which optimises a per-batch method only after 30 calls; not measured apart): 4 steps at 32 px measured
+    /// 0.22 s a step where the run then took 0.14 (2026-12-01, gtsrb).</summary>
     public const int MinTimedSteps = 4, MaxTimedSteps = 200;
     public const double MinTimedSeconds = 6;
 
