@@ -91,7 +91,10 @@ public sealed record TrainConfig
     /// <summary>Epochs that train only the head: <see cref="HeadWarmup"/> of <see cref="Epochs"/>, rounded, at least one
     /// when asked for and always leaving one for the whole network (none in a one-epoch run).</summary>
     [JsonIgnore]
-    public int HeadEpochs => HeadWarmup <= 0 ? 0 : Math.Min(Epochs - 1, Math.Max(1, (int)Math.Round(HeadWarmup * Epochs)));
+    public int HeadEpochs => HeadEpochsFor(HeadWarmup, Epochs);
+
+    /// <summary>The rule of <see cref="HeadEpochs"/>, for any share and run length (the --minutes warm-up tries many).</summary>
+    public static int HeadEpochsFor(double share, int epochs) => share <= 0 ? 0 : Math.Min(epochs - 1, Math.Max(1, (int)Math.Round(share * epochs)));
 
     public int Seed { get; init; } = 0;
     public int Workers { get; init; } = 0;
