@@ -49,6 +49,11 @@ plan() {
       echo "b5-$t-uft-scaleblur-s$seed|$t|uft|5|$s|$seed|--scale-blur"
       # The stem and layer1 kept as pretrained: cheaper steps, low-level filters untouched.
       echo "b5-$t-uft-freeze1-s$seed|$t|uft|5|$s|$seed|--freeze-stages 1"
+      # Against the feature distortion every 5-minute finetune showed at 224 px: only layer4 and the head train, or the
+      # fresh head trains alone for the first 20% of the epochs (linear probing, then finetuning).
+      echo "b5-$t-uft-freeze3-s$seed|$t|uft|5|$s|$seed|--freeze-stages 3"
+      echo "b5-$t-naive-head20-s$seed|$t|naive|5|$s|$seed|--head-warmup 0.2"
+      echo "b5-$t-uft-head20-s$seed|$t|uft|5|$s|$seed|--head-warmup 0.2"
     done
   done
   # The two low-resolution targets at 5 minutes, trained at their native 32 px (many epochs in the budget).

@@ -119,6 +119,8 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
         Terminal.Write(Table(results, twoSizes ? $" at {config.ImageSize} px" : ""));
         if (twoSizes)
             Terminal.Write(Table(results.Where(r => r.AtEvalSize is not null).Select(r => r with { Eval = r.AtEvalSize! }).ToList(), $" at {config.EvalSize} px"));
+        foreach (var line in Verdict.Lines(results, config.ImageSize, config.EvalSize))
+            AnsiConsole.MarkupLineInterpolated(line.Contains("below on all") ? (FormattableString)$"[yellow]{line}[/]" : $"{line}");
     }
 
     /// <summary>Metrics as rows (named as in the HTML report), arms as columns, with the change against the backbone as shipped.</summary>

@@ -73,6 +73,8 @@ class TrainSettings : CommandSettings
     public bool KeepSameImageNegatives { get; init; }
     [CommandOption("--freeze-stages <N>")] [Description("Keep the stem and the first N residual stages (0-3) as pretrained: no gradients, statistics kept; cheaper steps (default 0: everything trains).")]
     public int? FreezeStages { get; init; }
+    [CommandOption("--head-warmup <F>")] [Description("Train only the projection head, backbone frozen, for this share of the epochs first, e.g. 0.2 (default 0: off).")]
+    public double? HeadWarmup { get; init; }
     [CommandOption("--scale-blur")] [Description("Scale the blur sigma range [[0.1, 2]] px by image size / 224 (default off: the same sigma at every size).")]
     public bool ScaleBlur { get; init; }
 
@@ -102,6 +104,7 @@ class TrainSettings : CommandSettings
             MaskSameImage = !KeepSameImageNegatives && c.MaskSameImage,
             ScaleBlur = ScaleBlur || c.ScaleBlur,
             FreezeStages = FreezeStages ?? c.FreezeStages,
+            HeadWarmup = HeadWarmup ?? c.HeadWarmup,
             Temperature = Temperature ?? c.Temperature,
             BnSplits = BnSplits ?? c.BnSplits,
             Seed = Seed ?? c.Seed,

@@ -277,6 +277,8 @@ public static class Comparison
             sb.AppendLine().AppendLine($"At {config.EvalSize} px (the same backbones, evaluated at another size):").AppendLine();
             sb.Append(Table(config, results.Where(r => r.AtEvalSize is not null).Select(r => (r, r.AtEvalSize!)).ToList()));
         }
+        var verdict = Verdict.Lines(results, config.ImageSize, config.EvalSize);
+        if (verdict.Count > 0) sb.AppendLine().AppendJoin("", verdict.Select(l => $"- {l}\n"));
         sb.AppendLine();
         bool finetuned = config.Eval.KShot is not null;
         sb.AppendLine($"K-shot columns: {(finetuned ? "the paper's K-shot transfer (new FC + whole-network finetune)" : "linear probe on frozen features (a floor for the paper's K-shot finetune; λ by cross-validation per arm, K and trial)")}, " +

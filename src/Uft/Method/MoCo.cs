@@ -180,9 +180,12 @@ public sealed class MoCo : Module
     }
 
     /// <summary>Keeps the stem and the first <paramref name="stages"/> stages of both encoders as they are
-    /// (<see cref="FrozenStages"/>); call it before building the optimizer and after each <c>train()</c>.</summary>
+    /// (<see cref="FrozenStages"/>; <see cref="FrozenStages.All"/>: the whole backbone, only the head trains) and lets
+    /// the query encoder's other stages train again; call it before building the optimizer and after each <c>train()</c>.</summary>
     public void FreezeStages(int stages)
     {
+        // The key encoder never takes gradients (it follows the query by EMA); only the query thaws.
+        foreach (var (_, p) in encoder_q.Backbone.named_parameters()) p.requires_grad = true;
         FrozenStages.Apply(encoder_q.Backbone, stages);
         FrozenStages.Apply(encoder_k.Backbone, stages);
     }

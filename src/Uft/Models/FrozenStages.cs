@@ -11,13 +11,17 @@ namespace Uft.Models;
 /// </summary>
 public static class FrozenStages
 {
-    /// <summary>The most stages that can be frozen: the stem with layer1 to layer3; layer4 and the head always train.</summary>
+    /// <summary>The most stages <c>--freeze-stages</c> freezes for a whole run: the stem with layer1 to layer3; layer4
+    /// and the head always train.</summary>
     public const int Max = 3;
+
+    /// <summary>Every stage, layer4 too: the whole backbone, as the head-only epochs of <c>--head-warmup</c> keep it.</summary>
+    public const int All = 4;
 
     /// <summary>The state-dict prefixes (relative to the backbone) of the stem and the first <paramref name="stages"/> stages.</summary>
     public static IReadOnlyList<string> Prefixes(int stages)
     {
-        if (stages is < 0 or > Max) throw new ArgumentOutOfRangeException(nameof(stages), stages, $"0 to {Max}");
+        if (stages is < 0 or > All) throw new ArgumentOutOfRangeException(nameof(stages), stages, $"0 to {All}");
         return stages == 0 ? [] : ["conv1.", "bn1.", .. Enumerable.Range(1, stages).Select(s => $"layer{s}.")];
     }
 

@@ -21,18 +21,21 @@ namespace Uft.Training;
 /// <param name="SecondsPerMonitor">One monitor measurement (kNN, alignment, uniformity), estimated from a measured forward pass.</param>
 /// <param name="Measurements">Monitor measurements the run makes with this many epochs.</param>
 /// <param name="WarmupSteps">Steps timed.</param>
+/// <param name="HeadShare">--head-warmup: the share of the epochs that train only the head (0: none).</param>
+/// <param name="SecondsPerHeadStep">A measured head-only step (no backward through the backbone); 0 without a head warm-up.</param>
 public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds, double SecondsPerStep, int StepsPerEpoch,
-    double SecondsPerEpochExtra, double SecondsPerMonitor, int Measurements, int WarmupSteps)
+    double SecondsPerEpochExtra, double SecondsPerMonitor, int Measurements, int WarmupSteps, double HeadShare = 0, double SecondsPerHeadStep = 0)
 {
     /// <summary>The run's expected length in seconds, setup included.</summary>
     public double EstimatedSeconds => TimeBudget.Seconds(Epochs, SetupSeconds, SecondsPerStep * StepsPerEpoch + SecondsPerEpochExtra,
-        SecondsPerMonitor, Measurements);
+        SecondsPerMonitor, Measurements, HeadShare, SecondsPerHeadStep * StepsPerEpoch + SecondsPerEpochExtra);
 
     /// <summary>True when even one epoch overruns the budget by more than the tolerance a user expects (15%).</summary>
     public bool Overruns => EstimatedSeconds > 1.15 * Minutes * 60;
 
     public string Describe() =>
-        $"--minutes {Minutes:G4}: {WarmupSteps} warm-up steps took {SecondsPerStep:F2} s each; {StepsPerEpoch} steps an epoch" +
+        $"--minutes {Minutes:G4}: {WarmupSteps} warm-up steps took {SecondsPerStep:F2} s each" +
+        (HeadShare > 0 ? $" ({SecondsPerHeadStep:F2} s training the head alone)" : "") + $"; {StepsPerEpoch} steps an epoch" +
         (Measurements > 0 ? $", {Measurements} monitor measurements of ~{SecondsPerMonitor:F0} s" : "") +
         $" -> {Epochs} epoch{(Epochs == 1 ? "" : "s")}, about {EstimatedSeconds / 60:F1} min" +
         (Overruns ? $" (one epoch needs more than the budget; give --minutes {Math.Ceiling(EstimatedSeconds / 60)} or more, or a smaller --image-size)" : "");
@@ -68,23 +71,30 @@ public static class TimeBudget
     public static int Measurements(int epochs, int every) =>
         every == 0 ? Measurements(epochs, TrainConfig.MonitorEveryFor(epochs)) : (epochs + every - 1) / every;
 
-    /// <summary>Setup, then each epoch's steps and extras, then the monitor measurements.</summary>
-    public static double Seconds(int epochs, double setupSeconds, double secondsPerEpoch, double secondsPerMonitor, int measurements) =>
-        setupSeconds + epochs * secondsPerEpoch + measurements * secondsPerMonitor;
+    /// <summary>Setup, then each epoch's steps and extras (the head-only epochs of <paramref name="headShare"/> at
+    /// <paramref name="secondsPerHeadEpoch"/>), then the monitor measurements.</summary>
+    public static double Seconds(int epochs, double setupSeconds, double secondsPerEpoch, double secondsPerMonitor, int measurements,
+        double headShare = 0, double secondsPerHeadEpoch = 0)
+    {
+        int head = TrainConfig.HeadEpochsFor(headShare, epochs);
+        return setupSeconds + head * secondsPerHeadEpoch + (epochs - head) * secondsPerEpoch + measurements * secondsPerMonitor;
+    }
 
     /// <summary>The most epochs (at least 1) whose <see cref="Seconds"/> fit in <paramref name="minutes"/>.</summary>
     public static int EpochsFor(double minutes, double setupSeconds, double secondsPerEpoch, double secondsPerMonitor, int monitorEvery,
-        bool monitorOn)
+        bool monitorOn, double headShare = 0, double secondsPerHeadEpoch = 0)
     {
         if (!(minutes > 0)) throw UftException.Usage($"--minutes {minutes}: must be a positive number of minutes");
         if (!(secondsPerEpoch > 0)) throw new ArgumentOutOfRangeException(nameof(secondsPerEpoch), secondsPerEpoch, "must be positive");
         double budget = minutes * 60;
         // Measurements come in steps (every N epochs), so the cost is not monotone in the epochs: try every count that the
         // steps alone allow and keep the largest that fits.
-        int upper = (int)Math.Min(100_000, Math.Floor((budget - setupSeconds) / secondsPerEpoch));
+        // Head-only epochs are cheaper: bound the search by the cheaper of the two.
+        double cheapest = headShare > 0 && secondsPerHeadEpoch > 0 ? Math.Min(secondsPerEpoch, secondsPerHeadEpoch) : secondsPerEpoch;
+        int upper = (int)Math.Min(100_000, Math.Floor((budget - setupSeconds) / cheapest));
         int best = 1;
         for (int e = 2; e <= upper; e++)
-            if (Seconds(e, setupSeconds, secondsPerEpoch, secondsPerMonitor, monitorOn ? Measurements(e, monitorEvery) : 0) <= budget)
+            if (Seconds(e, setupSeconds, secondsPerEpoch, secondsPerMonitor, monitorOn ? Measurements(e, monitorEvery) : 0, headShare, secondsPerHeadEpoch) <= budget)
                 best = e;
         return best;
     }
@@ -106,33 +116,20 @@ public static class BudgetWarmup
         double minutes = config.Minutes ?? throw new ArgumentException("no --minutes in the config", nameof(config));
         var saved = Snapshot(moco);
         long pointer = moco.QueuePointer;
-        var stepEnds = new List<double>();
         double monitorSeconds, checkpointSeconds;
+        List<double> intervals, headIntervals = [];
         try
         {
             // A throwaway optimizer: the run's own starts with empty momentum buffers, as it would without a warm-up.
             var optimizer = new MomentumSgd(moco.QueryParameters(), lr, config.Momentum, config.WeightDecay);
             Trainer.TrainMode(moco, config);
-            int step = 0;
-            var clock = Stopwatch.StartNew();
-            bool More() => step < TimeBudget.DiscardedSteps ||
-                TimeBudget.WantsAnotherStep(step - TimeBudget.DiscardedSteps, clock.Elapsed.TotalSeconds - stepEnds[TimeBudget.DiscardedSteps - 1]);
-            // A small set has fewer batches an epoch than the warm-up needs: go on into the next epoch's.
-            for (int epoch = 0; More(); epoch++)
-                foreach (var b in loader.Epoch(epoch, ct))
-                {
-                    using var batch = b;
-                    using var scope = NewDisposeScope();
-                    optimizer.ZeroGrad();
-                    using var r = moco.Step(b.Views[0].to(device), b.Views[1].to(device), RandomDraws.ForStep(config.Seed, step), mixing, b.Indices);
-                    r.Loss.backward();
-                    optimizer.Step();
-                    _ = r.Loss.item<float>();
-                    // From one step's end to the next: the wait for the loader counts, as it does in training.
-                    stepEnds.Add(clock.Elapsed.TotalSeconds);
-                    step++;
-                    if (!More()) break;
-                }
+            intervals = TimeSteps(moco, optimizer, loader, mixing, device, config.Seed, ct);
+            if (config.HeadWarmup > 0)
+            {
+                // The head-only epochs' steps skip the backbone's backward: timed apart.
+                moco.FreezeStages(FrozenStages.All);
+                headIntervals = TimeSteps(moco, optimizer, loader, mixing, device, config.Seed, ct);
+            }
             monitorSeconds = monitor.EstimateSeconds(moco.QueryBackbone, ct);
             checkpointSeconds = TimeCheckpoint(Checkpoint.TrainingState(moco, optimizer), config);
         }
@@ -141,15 +138,44 @@ public static class BudgetWarmup
             Restore(moco, saved);
             moco.QueuePointer = pointer;
         }
-        var intervals = stepEnds.Zip(stepEnds.Skip(1), (a, b) => b - a).Skip(TimeBudget.DiscardedSteps - 1).ToList();
         double perStep = TimeBudget.SteadyStepSeconds(intervals);
+        double perHeadStep = headIntervals.Count > 0 ? TimeBudget.SteadyStepSeconds(headIntervals) : 0;
         double extra = checkpointSeconds;
         double setup = sinceStart.Elapsed.TotalSeconds;
         int epochs = TimeBudget.EpochsFor(minutes, setup, perStep * loader.BatchesPerEpoch + extra, monitorSeconds, config.MonitorEvery,
-            monitor.IsActive);
+            monitor.IsActive, config.HeadWarmup, perHeadStep * loader.BatchesPerEpoch + extra);
         epochs = Math.Max(epochs, config.WarmupEpochs + 1);
         int measurements = monitor.IsActive ? TimeBudget.Measurements(epochs, config.MonitorEvery) : 0;
-        return new BudgetPlan(minutes, epochs, setup, perStep, loader.BatchesPerEpoch, extra, monitorSeconds, measurements, intervals.Count);
+        return new BudgetPlan(minutes, epochs, setup, perStep, loader.BatchesPerEpoch, extra, monitorSeconds, measurements, intervals.Count,
+            config.HeadWarmup, perHeadStep);
+    }
+
+    /// <summary>Real steps in the mode <paramref name="moco"/> is in: <see cref="TimeBudget.DiscardedSteps"/>, then as
+    /// many as <see cref="TimeBudget.WantsAnotherStep"/> asks for; returns the timed intervals.</summary>
+    static List<double> TimeSteps(MoCo moco, MomentumSgd optimizer, Loader loader, MixingOptions? mixing, Device device, int seed, CancellationToken ct)
+    {
+        var stepEnds = new List<double>();
+        int step = 0;
+        var clock = Stopwatch.StartNew();
+        bool More() => step < TimeBudget.DiscardedSteps ||
+            TimeBudget.WantsAnotherStep(step - TimeBudget.DiscardedSteps, clock.Elapsed.TotalSeconds - stepEnds[TimeBudget.DiscardedSteps - 1]);
+        // A small set has fewer batches an epoch than the warm-up needs: go on into the next epoch's.
+        for (int epoch = 0; More(); epoch++)
+            foreach (var b in loader.Epoch(epoch, ct))
+            {
+                using var batch = b;
+                using var scope = NewDisposeScope();
+                optimizer.ZeroGrad();
+                using var r = moco.Step(b.Views[0].to(device), b.Views[1].to(device), RandomDraws.ForStep(seed, step), mixing, b.Indices);
+                r.Loss.backward();
+                optimizer.Step();
+                _ = r.Loss.item<float>();
+                // From one step's end to the next: the wait for the loader counts, as it does in training.
+                stepEnds.Add(clock.Elapsed.TotalSeconds);
+                step++;
+                if (!More()) break;
+            }
+        return stepEnds.Zip(stepEnds.Skip(1), (a, b) => b - a).Skip(TimeBudget.DiscardedSteps - 1).ToList();
     }
 
     /// <summary>Seconds one epoch's checkpoint takes, timed by writing one as the trainer does (serialise, fsync, SHA-256

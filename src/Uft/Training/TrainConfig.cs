@@ -83,6 +83,19 @@ public sealed record TrainConfig
     /// <summary>The stem and this many residual stages keep their pretrained weights and statistics (<see cref="FrozenStages"/>); 0: everything trains.</summary>
     public int FreezeStages { get; init; }
 
+    /// <summary>The share of the run's epochs, at its start, that train only the projection head (the whole backbone
+    /// frozen) before everything trains, as in linear-probing-then-finetuning (Kumar et al. 2022): the fresh random head
+    /// first learns to map the pretrained features, so its early gradients do not reshape them. 0: off.</summary>
+    public double HeadWarmup { get; init; }
+
+    /// <summary>Epochs that train only the head: <see cref="HeadWarmup"/> of <see cref="Epochs"/>, rounded, at least one
+    /// when asked for and always leaving one for the whole network (none in a one-epoch run).</summary>
+    [JsonIgnore]
+    public int HeadEpochs => HeadEpochsFor(HeadWarmup, Epochs);
+
+    /// <summary>The rule of <see cref="HeadEpochs"/>, for any share and run length (the --minutes warm-up tries many).</summary>
+    public static int HeadEpochsFor(double share, int epochs) => share <= 0 ? 0 : Math.Min(epochs - 1, Math.Max(1, (int)Math.Round(share * epochs)));
+
     public int Seed { get; init; } = 0;
     public int Workers { get; init; } = 0;
     public int CheckpointEvery { get; init; } = 10;
@@ -164,6 +177,8 @@ public sealed record TrainConfig
         Require(KeyMomentum is >= 0 and < 1, $"--key-momentum {KeyMomentum}: must be in [0, 1), e.g. 0.999");
         Require(FreezeStages is >= 0 and <= Models.FrozenStages.Max, $"--freeze-stages {FreezeStages}: must be 0 to {Models.FrozenStages.Max} (the stem with layer1 to layer3; layer4 and the head always train)");
         Require(FreezeStages == 0 || !RandomInit, $"--freeze-stages {FreezeStages}: freezes pretrained stages, but the backbone starts from random weights; drop it for pretraining");
+        Require(HeadWarmup is >= 0 and < 1, $"--head-warmup {HeadWarmup}: must be in [0, 1), the share of the epochs that train only the head, e.g. 0.2");
+        Require(HeadWarmup == 0 || !RandomInit, $"--head-warmup {HeadWarmup}: keeps the backbone as pretrained at first, but this run starts from random weights; drop it for pretraining");
         Require(KeyMomentumHorizon is null or (> 0 and <= 1), $"--key-momentum-horizon {KeyMomentumHorizon}: must be in (0, 1], a fraction of the run's steps, e.g. 0.1");
         Require(Temperature > 0, $"--temperature {Temperature}: must be positive, e.g. 0.2");
         Require(BnSplits >= 1, $"--bn-splits {BnSplits}: must be at least 1 (1 = plain batch norm)");

@@ -104,6 +104,10 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             moco.Options = moco.Options with { Momentum = KeyMomentum.FromHorizon(horizon, steps) };
             setup.Add($"key momentum {moco.Options.Momentum:G4}: an EMA horizon of {horizon:G3} x {steps} steps");
         }
+        if (config.HeadEpochs > 0)
+            setup.Add($"head warm-up: the first {config.HeadEpochs} of {config.Epochs} epochs train only the projection head, the backbone as pretrained");
+        else if (config.HeadWarmup > 0)
+            setup.Add($"--head-warmup {config.HeadWarmup:G3}: a one-epoch run leaves no epoch for the head alone; ignored");
         if (TrainConfig.TooFewEpochsToMix(config) is { } warning) setup.Add(warning);
         var schedule = new LrSchedule(lr, config.Epochs, config.WarmupEpochs);
         Run.Prepare(config, resume);
@@ -127,7 +131,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         for (; epoch < config.Epochs; epoch++)
         {
             optimizer.LearningRate = schedule.At(epoch);
-            TrainMode(moco, config);
+            TrainMode(moco, config, epoch);
             // An epoch stopped part-way continues its sums, so its mean loss is the uninterrupted one.
             var sums = partial ?? new PartialEpoch(0, 0, 0, 0, 0, 0, 0);
             partial = null;
@@ -217,13 +221,14 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         return new TrainResult(history, true, Run.Path, Run.BackboneFile);
     }
 
-    /// <summary>Training mode as this run trains: batch norm kept where the config keeps it, frozen stages left as they
-    /// are. Also the mode of the --minutes warm-up, so it times the steps the run will take.</summary>
-    internal static void TrainMode(MoCo moco, TrainConfig config)
+    /// <summary>Training mode as this run trains <paramref name="epoch"/>: batch norm kept where the config keeps it,
+    /// frozen stages left as they are, the whole backbone in the head-only epochs (<see cref="TrainConfig.HeadEpochs"/>).
+    /// Without an epoch, the mode of the epochs after those: the --minutes warm-up times those steps.</summary>
+    internal static void TrainMode(MoCo moco, TrainConfig config, int epoch = int.MaxValue)
     {
         moco.train();
         if (config.FreezesBn) FrozenBatchNorm.Apply(moco);
-        moco.FreezeStages(config.FreezeStages);
+        moco.FreezeStages(epoch < config.HeadEpochs ? FrozenStages.All : config.FreezeStages);
     }
 
     // `last` every time; a kept epoch-NNNN copy every CheckpointEvery epochs and at the end, never for a part epoch.

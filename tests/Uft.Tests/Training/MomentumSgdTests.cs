@@ -57,4 +57,20 @@ public class MomentumSgdTests
         Assert.Equal(2.45142622, v[1], 1e-5);
         Assert.Equal(q.data<float>().ToArray(), v); // TorchSharp's optim.SGD, which it replaces
     }
+
+    [Fact]
+    public void AFrozenParameterWithAStaleGradientDoesNotMove()
+    {
+        // The --minutes warm-up leaves gradients on the backbone; in a head-only epoch weight decay would still move it.
+        using var w = new Parameter(ones(3));
+        var sgd = new MomentumSgd([("w", w)], 0.1, weightDecay: 0.5);
+        using (var loss = (w * w).sum()) loss.backward();
+        w.requires_grad = false;
+        sgd.ZeroGrad();
+        sgd.Step();
+        Assert.Equal([1f, 1f, 1f], w.data<float>().ToArray());
+        w.requires_grad = true;
+        sgd.Step(); // zero gradient, weight decay 0.5: w -= 0.1 x 0.5 x w
+        Assert.Equal(0.95f, w.data<float>()[0], 6);
+    }
 }

@@ -1,0 +1,74 @@
+using Uft.Evaluation;
+
+namespace Uft.Experiments;
+
+/// <summary>
+/// The sentence a comparison's tables imply, one line per finetuned arm and evaluation size: above or below the backbone
+/// as shipped (and UFT against naive) on the paper's three headline measures, top-5 retrieval, BCubed precision and the
+/// smallest K-shot. The budget study (docs/study.md) found 5-minute finetunes above the backbone at their training size
+/// and below it at 224 px on three of four targets; a table of twelve numbers a size hides that, a line does not.
+/// </summary>
+public static class Verdict
+{
+    /// <summary>Changes smaller than this, in points, count as level: one seed's spread in the study was about that or more.</summary>
+    public const double LevelPoints = 0.5;
+
+    /// <summary>The three measures, in <paramref name="eval"/>'s names: retrieval, BCubed precision, and the smallest
+    /// K of the K-shot finetune when it ran, else of the linear probe.</summary>
+    public static IReadOnlyList<(string Title, string Metric)> Headline(EvalReport eval)
+    {
+        var list = new List<(string, string)> { ("retrieval", EvalMetrics.Retrieval), ("BCubed P", EvalMetrics.ClusteringPrecision) };
+        foreach (var prefix in new[] { "kshot_", "probe_" })
+        {
+            var shots = eval.Metrics.Keys.Select(m => ShotOf(m, prefix)).OfType<int>().ToList();
+            if (shots.Count == 0) continue;
+            int k = shots.Min();
+            list.Add(($"{k}-shot", prefix == "kshot_" ? EvalMetrics.KShotMeanClass(k) : EvalMetrics.ProbeMeanClass(k)));
+            break;
+        }
+        return list;
+    }
+
+    static int? ShotOf(string metric, string prefix) =>
+        metric.StartsWith(prefix, StringComparison.Ordinal) && metric.EndsWith("_mean_class", StringComparison.Ordinal)
+        && int.TryParse(metric[prefix.Length..^"_mean_class".Length], out int k) ? k : null;
+
+    /// <summary>One line for <paramref name="arm"/> against <paramref name="baseline"/> (named <paramref name="against"/>)
+    /// at <paramref name="size"/> px, or null when they share no headline measure.</summary>
+    public static string? Line(string arm, EvalReport eval, string against, EvalReport baseline, int size)
+    {
+        var changes = Headline(baseline)
+            .Where(h => eval.Metrics.ContainsKey(h.Metric) && baseline.Metrics.ContainsKey(h.Metric))
+            .Select(h => (h.Title, Points: 100 * (eval.Metrics[h.Metric].Mean - baseline.Metrics[h.Metric].Mean))).ToList();
+        if (changes.Count == 0) return null;
+        int above = changes.Count(c => c.Points >= LevelPoints), below = changes.Count(c => c.Points <= -LevelPoints);
+        string summary = above == changes.Count ? "above on all" : below == changes.Count ? "below on all"
+            : $"above on {above}, below on {below}, level on {changes.Count - above - below}";
+        return $"at {size} px, {arm} against {against}: " + string.Join(", ", changes.Select(c => $"{c.Title} {c.Points:+0.0;-0.0;0.0}")) + $": {summary}";
+    }
+
+    /// <summary>Every finetuned arm against the backbone as shipped, then UFT against naive, at each size evaluated;
+    /// and a closing line when some finetuned arm is below the backbone on all three at a size.</summary>
+    public static IReadOnlyList<string> Lines(IReadOnlyList<ArmResult> results, int imageSize, int evalSize)
+    {
+        var lines = new List<string>();
+        var sizes = new List<(int Size, Func<ArmResult, EvalReport?> Eval)> { (imageSize, r => r.Eval) };
+        if (results.Any(r => r.AtEvalSize is not null)) sizes.Add((evalSize, r => r.AtEvalSize));
+        foreach (var (size, eval) in sizes)
+        {
+            var none = results.FirstOrDefault(r => r.Arm == Arms.None) is { } n ? eval(n) : null;
+            var naive = results.FirstOrDefault(r => r.Arm == "naive") is { } nv ? eval(nv) : null;
+            foreach (var r in results.Where(r => r.Arm != Arms.None))
+            {
+                if (eval(r) is not { } e) continue;
+                if (none is not null && Line(r.Arm, e, "as shipped", none, size) is { } l) lines.Add(l);
+                if (r.Arm == "uft" && naive is not null && Line(r.Arm, e, "naive", naive, size) is { } m) lines.Add(m);
+            }
+        }
+        var worse = lines.Where(l => l.Contains("against as shipped") && l.EndsWith("below on all")).ToList();
+        if (worse.Count > 0)
+            lines.Add("where an arm is below the backbone as shipped on all three, its features are worse at that size than the backbone's: " +
+                      "keep the backbone as shipped for use at that size, or give the finetuning more budget (docs/study.md)");
+        return lines;
+    }
+}
