@@ -4,7 +4,7 @@
 #   bench/study/run.sh                 every cell of the plan, in order, skipping finished ones
 #   bench/study/run.sh PATTERN         only cells whose name matches the grep pattern (e.g. '^b5-ucmerced')
 #   bench/study/run.sh --list          the plan, one cell a line, with [done] marks
-#   bench/study/run.sh --summary       tables of the finished cells -> docs/study-tables.md
+#   bench/study/run.sh --summary       tables of the finished cells -> docs/study-tables.md, and the leading one into docs/results.md
 #   bench/study/run.sh --recluster     cells evaluated before K-means was averaged over 5 seeds: clustering measured again
 # A cell trains with `uft finetune --minutes M` (a warm-up chooses the epochs; config.json records them), then evaluates
 # the backbone at the training size and at 224 px. Its small results (config.json, metrics.jsonl, eval-<px>.json) are
@@ -190,6 +190,13 @@ for at224 in (False, True):
                        f"{(st.mean(secs) / 60 if secs else 0):.1f} | " + " | ".join(cells_) + " |")
         out.append("")
 open(doc, "w").write("\n".join(out))
+# docs/results.md leads with the same table: replace its copy (the table after its first "| target | budget | arm" row).
+lead_table = "\n".join(out[out.index("## None / naive / UFT on each target") + 2:]).split("\n\n")[0]
+results_md = os.path.join(os.path.dirname(doc), "results.md")
+text = open(results_md).read()
+m = re.search(r"\| target \| budget \| arm .*?(?=\n\n)", text, re.S)
+if m:
+    open(results_md, "w").write(text[:m.start()] + lead_table + text[m.end():])
 print("\n".join(out))
 PY
 fi

@@ -57,5 +57,9 @@ public class VerdictTests
         Assert.StartsWith("where an arm is below the backbone as shipped on all three", lines[6]);
         // Without the backbone as shipped, only UFT against naive, and no advice.
         Assert.Equal(2, Verdict.Lines(results[1..], 112, 224).Count);
+        // results.md carries them under its tables.
+        string md = Comparison.Markdown(new ComparisonConfig { ImageSize = 112, EvalSize = 224, Eval = new() { ProbeShots = [1, 4] } }, results);
+        Assert.Contains("\n- at 224 px, uft against as shipped: retrieval -3.0, BCubed P -5.0, 1-shot -2.0: below on all\n", md);
+        Assert.True(md.IndexOf("- at 112 px", StringComparison.Ordinal) > md.IndexOf("At 224 px", StringComparison.Ordinal));
     }
 }
