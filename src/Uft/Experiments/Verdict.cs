@@ -43,7 +43,8 @@ public static class Verdict
         if (changes.Count == 0) return null;
         int above = changes.Count(c => c.Points >= LevelPoints), below = changes.Count(c => c.Points <= -LevelPoints);
         string summary = above == changes.Count ? "above on all" : below == changes.Count ? "below on all"
-            : $"above on {above}, below on {below}, level on {changes.Count - above - below}";
+            : string.Join(", ", new[] { ("above", above), ("below", below), ("level", changes.Count - above - below) }
+                .Where(c => c.Item2 > 0).Select(c => $"{c.Item1} on {c.Item2}"));
         return $"at {size} px, {arm} against {against}: " + string.Join(", ", changes.Select(c => $"{c.Title} {c.Points:+0.0;-0.0;0.0}")) + $": {summary}";
     }
 

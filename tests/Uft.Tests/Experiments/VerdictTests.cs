@@ -36,6 +36,8 @@ public class VerdictTests
         // +3.0 above, -0.4 level (inside ±0.5), -0.6 below.
         Assert.Equal("at 112 px, naive against as shipped: retrieval +3.0, BCubed P -0.4, 1-shot -0.6: above on 1, below on 1, level on 1",
             Verdict.Line("naive", Report(0.830, 0.596, 0.574, 0.8), "as shipped", shipped, 112));
+        // Counts of none are left out.
+        Assert.EndsWith(": below on 2, level on 1", Verdict.Line("uft", Report(0.790, 0.598, 0.570, 0.8), "as shipped", shipped, 224));
         Assert.Null(Verdict.Line("uft", new EvalReport(), "as shipped", shipped, 112));
     }
 
