@@ -66,8 +66,7 @@ public static class Verdict
                 if (r.Arm == "uft" && naive is not null && Line(r.Arm, e, "naive", naive, size) is { } m) lines.Add(m);
             }
         }
-        var worse = lines.Where(l => l.Contains("against as shipped") && l.EndsWith("below on all")).ToList();
-        if (worse.Count > 0)
+        if (lines.Any(l => l.Contains("against as shipped") && l.EndsWith("below on all")))
             lines.Add("where an arm is below the backbone as shipped on all three, its features are worse at that size than the backbone's: " +
                       "keep the backbone as shipped for use at that size, or give the finetuning more budget (docs/study.md)");
         return lines;

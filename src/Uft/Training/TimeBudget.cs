@@ -26,9 +26,14 @@ namespace Uft.Training;
 public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds, double SecondsPerStep, int StepsPerEpoch,
     double SecondsPerEpochExtra, double SecondsPerMonitor, int Measurements, int WarmupSteps, double HeadShare = 0, double SecondsPerHeadStep = 0)
 {
+    /// <summary>A whole-network epoch: its steps and its checkpoint.</summary>
+    public double SecondsPerEpoch => SecondsPerStep * StepsPerEpoch + SecondsPerEpochExtra;
+
+    /// <summary>A head-only epoch of --head-warmup: its steps and its checkpoint.</summary>
+    public double SecondsPerHeadEpoch => SecondsPerHeadStep * StepsPerEpoch + SecondsPerEpochExtra;
+
     /// <summary>The run's expected length in seconds, setup included.</summary>
-    public double EstimatedSeconds => TimeBudget.Seconds(Epochs, SetupSeconds, SecondsPerStep * StepsPerEpoch + SecondsPerEpochExtra,
-        SecondsPerMonitor, Measurements, HeadShare, SecondsPerHeadStep * StepsPerEpoch + SecondsPerEpochExtra);
+    public double EstimatedSeconds => TimeBudget.Seconds(Epochs, SetupSeconds, SecondsPerEpoch, SecondsPerMonitor, Measurements, HeadShare, SecondsPerHeadEpoch);
 
     /// <summary>True when even one epoch overruns the budget by more than the tolerance a user expects (15%).</summary>
     public bool Overruns => EstimatedSeconds > 1.15 * Minutes * 60;
@@ -138,16 +143,14 @@ public static class BudgetWarmup
             Restore(moco, saved);
             moco.QueuePointer = pointer;
         }
-        double perStep = TimeBudget.SteadyStepSeconds(intervals);
         double perHeadStep = headIntervals.Count > 0 ? TimeBudget.SteadyStepSeconds(headIntervals) : 0;
-        double extra = checkpointSeconds;
-        double setup = sinceStart.Elapsed.TotalSeconds;
-        int epochs = TimeBudget.EpochsFor(minutes, setup, perStep * loader.BatchesPerEpoch + extra, monitorSeconds, config.MonitorEvery,
-            monitor.IsActive, config.HeadWarmup, perHeadStep * loader.BatchesPerEpoch + extra);
+        // What was measured; the epochs and the measurements they bring are chosen from its per-epoch costs.
+        var measured = new BudgetPlan(minutes, 1, sinceStart.Elapsed.TotalSeconds, TimeBudget.SteadyStepSeconds(intervals), loader.BatchesPerEpoch,
+            checkpointSeconds, monitorSeconds, 0, intervals.Count, config.HeadWarmup, perHeadStep);
+        int epochs = TimeBudget.EpochsFor(minutes, measured.SetupSeconds, measured.SecondsPerEpoch, monitorSeconds, config.MonitorEvery,
+            monitor.IsActive, config.HeadWarmup, measured.SecondsPerHeadEpoch);
         epochs = Math.Max(epochs, config.WarmupEpochs + 1);
-        int measurements = monitor.IsActive ? TimeBudget.Measurements(epochs, config.MonitorEvery) : 0;
-        return new BudgetPlan(minutes, epochs, setup, perStep, loader.BatchesPerEpoch, extra, monitorSeconds, measurements, intervals.Count,
-            config.HeadWarmup, perHeadStep);
+        return measured with { Epochs = epochs, Measurements = monitor.IsActive ? TimeBudget.Measurements(epochs, config.MonitorEvery) : 0 };
     }
 
     /// <summary>Real steps in the mode <paramref name="moco"/> is in: <see cref="TimeBudget.DiscardedSteps"/>, then as
