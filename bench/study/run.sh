@@ -63,6 +63,12 @@ plan() {
   for seed in 0 1; do
     for t in ucmerced:112 caltech101:112 gtsrb:32 cifar10:32; do arms "${t%%:*}" "${t#*:}" 15 "$seed"; done
   done
+  # The lever that kept BCubed P at 224 px on ucmerced at 5 minutes (2 seeds), confirmed at 15 on all four targets.
+  for seed in 0 1; do
+    for t in ucmerced:112 caltech101:112 gtsrb:32 cifar10:32; do
+      echo "b15-${t%%:*}-uft-freeze3-s$seed|${t%%:*}|uft|15|${t#*:}|$seed|--freeze-stages 3"
+    done
+  done
   for t in ucmerced:112 caltech101:112; do
     s=${t#*:}; t=${t%%:*}
     echo "b45-$t-naive-s0|$t|naive|45|$s|0|"
