@@ -63,10 +63,13 @@ plan() {
   for seed in 0 1; do
     for t in ucmerced:112 caltech101:112 gtsrb:32 cifar10:32; do arms "${t%%:*}" "${t#*:}" 15 "$seed"; done
   done
-  # The lever that kept BCubed P at 224 px on ucmerced at 5 minutes (2 seeds), confirmed at 15 on all four targets.
+  # The lever that kept BCubed P at 224 px on ucmerced at 5 minutes (2 seeds), confirmed at 15 on all four targets,
+  # on UFT and on naive.
   for seed in 0 1; do
     for t in ucmerced:112 caltech101:112 gtsrb:32 cifar10:32; do
       echo "b15-${t%%:*}-uft-freeze3-s$seed|${t%%:*}|uft|15|${t#*:}|$seed|--freeze-stages 3"
+      # Naive under the same freeze: what uft compare would set against UFT if freeze3 became every arm's default.
+      echo "b15-${t%%:*}-naive-freeze3-s$seed|${t%%:*}|naive|15|${t#*:}|$seed|--freeze-stages 3"
     done
   done
   for t in ucmerced:112 caltech101:112; do
