@@ -60,7 +60,7 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         public bool FreezeBn { get; init; }
         [CommandOption("--train-bn")] [Description("Finetuning arms use train-mode (split) batch norm, as in MoCo and the paper (default off: statistics kept).")]
         public bool TrainBn { get; init; }
-        [CommandOption("--freeze-stages <N>")] [Description("Finetuning arms keep the stem and the first N residual stages (0-3) as pretrained (default 0: everything trains).")]
+        [CommandOption("--freeze-stages <N>")] [Description("Finetuning arms keep the stem and the first N residual stages (0-3) as pretrained (default 3: only layer4 and the head train; 0: everything, as in the paper).")]
         public int? FreezeStages { get; init; }
         [CommandOption("--tsne-points <N>")] [Description("Points per t-SNE picture (default 1000).")]
         public int TSnePoints { get; init; } = 1000;

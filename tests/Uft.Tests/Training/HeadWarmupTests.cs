@@ -18,6 +18,7 @@ public sealed class HeadWarmupTests
         {
             Name = "head", OutputRoot = Paths.TempDir(), Target = SmallRun.Target(32), ImageSize = 32, BatchSize = 16,
             Workers = 1, Seed = 2, Epochs = 3, HeadWarmup = 0.34, CheckpointEvery = 1,
+            FreezeStages = 0, // the whole backbone must stay put through the head epochs, then train
         }, "naive");
         var result = new Trainer(config, notice: notices.Add).Train();
         Assert.Contains(notices, n => n.StartsWith("head warm-up: the first 1 of 3 epochs"));
