@@ -221,12 +221,14 @@ plan | awk -F'|' '!seen[$1]++' | grep -E -- "$pattern" | while IFS='|' read -r n
   train=$data/$target/train; test=$data/$target/test
   if [[ $preset != none ]]; then
     source=(); [[ $preset == uft ]] && source=(--source "$data/imagenet-sample/train")
+    # A cell without --freeze-stages finetunes everything, as every cell did before layer4-only became the default.
+    freeze=(); [[ $extra == *--freeze-stages* ]] || freeze=(--freeze-stages 0)
     resume=(); [[ -d $folder/checkpoints && ! -f $folder/backbone.safetensors ]] && resume=(--resume)
     if [[ ! -f $folder/backbone.safetensors ]]; then
       # shellcheck disable=SC2086
       run ./uft finetune --preset "$preset" --target "$train" "${source[@]}" --minutes "$minutes" --image-size "$size" \
         --batch-size 64 --seed "$seed" --monitor-train "$train" --monitor-test "$test" --monitor-every 0 \
-        --checkpoint-every 1000 --name "$name" --output "$out" "${resume[@]}" $extra || { echo "  failed: $name" | tee -a "$log"; continue; }
+        --checkpoint-every 1000 --name "$name" --output "$out" "${freeze[@]}" "${resume[@]}" $extra || { echo "  failed: $name" | tee -a "$log"; continue; }
     fi
     backbone=$folder
   fi
