@@ -155,14 +155,16 @@ out = ["# Budget study: finished cells", "",
 # The leading table (docs/results.md): none / naive / UFT on every target, at each budget both arms finished, at the
 # training size and at 224 px.
 lead = ["retrieval", "BCubed P", "1-shot"]
+# Finetuning everything (the paper; the default until 2026-12-01) and only layer4 and the head (the default since).
+lead_arms = [["naive"], ["uft"], ["naive", "freeze3"], ["uft", "freeze3"]]
 out += ["## None / naive / UFT on each target", "",
         "| target | budget | arm | seeds | epochs | " + " | ".join(f"{n} (train px)" for n in lead) + " | "
         + " | ".join(f"{n} (224 px)" for n in lead) + " |", "|---|---|---|---|---|" + "---|" * (2 * len(lead))]
 for t in sorted({target(c) for c, _ in cells}):
     budgets = sorted({c.split("-")[0] for c, _ in cells if target(c) == t and c.split("-")[0] != "none"
-                      and c.split("-")[2:] in (["naive"], ["uft"])}, key=lambda b: int(b[1:]))
+                      and c.split("-")[2:] in lead_arms}, key=lambda b: int(b[1:]))
     for b in [None] + budgets:
-        for arm in (["none"] if b is None else ["naive", "uft"]):
+        for arm in (["none"] if b is None else ["-".join(a) for a in lead_arms]):
             c = f"none-{t}" if b is None else f"{b}-{t}-{arm}"
             small, big = cells.get((c, False), []), cells.get((c, True), [])
             if not big: continue
