@@ -29,9 +29,12 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
 {
     // The injected NaN of UFT_FAULT=nan-loss, held for the process (see HeldScalar).
     static readonly Scalar NaN = double.NaN.ToScalar();
-    // Not readonly: --minutes sets the epochs once the warm-up has measured a step.
-    TrainConfig config = config.Validate();
+    // Not readonly: --minutes sets the epochs once the warm-up has measured a step. The frozen stages are written out,
+    // so config.json says what trained and a resume keeps it should the default change.
+    TrainConfig config = StagesWrittenOut(config.Validate());
     readonly Action<string> notice = notice ?? (_ => { });
+
+    static TrainConfig StagesWrittenOut(TrainConfig c) => c with { FreezeStages = c.FrozenStageCount };
 
     public RunFolder Run { get; } = new(Path.Combine(config.OutputRoot, config.Name));
 
