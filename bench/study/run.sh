@@ -155,14 +155,16 @@ out = ["# Budget study: finished cells", "",
 # The leading table (docs/results.md): none / naive / UFT on every target, at each budget both arms finished, at the
 # training size and at 224 px.
 lead = ["retrieval", "BCubed P", "1-shot"]
+# Finetuning everything (the paper; the default until 2026-12-01) and only layer4 and the head (the default since).
+lead_arms = [["naive"], ["uft"], ["naive", "freeze3"], ["uft", "freeze3"]]
 out += ["## None / naive / UFT on each target", "",
         "| target | budget | arm | seeds | epochs | " + " | ".join(f"{n} (train px)" for n in lead) + " | "
         + " | ".join(f"{n} (224 px)" for n in lead) + " |", "|---|---|---|---|---|" + "---|" * (2 * len(lead))]
 for t in sorted({target(c) for c, _ in cells}):
     budgets = sorted({c.split("-")[0] for c, _ in cells if target(c) == t and c.split("-")[0] != "none"
-                      and c.split("-")[2:] in (["naive"], ["uft"])}, key=lambda b: int(b[1:]))
+                      and c.split("-")[2:] in lead_arms}, key=lambda b: int(b[1:]))
     for b in [None] + budgets:
-        for arm in (["none"] if b is None else ["naive", "uft"]):
+        for arm in (["none"] if b is None else ["-".join(a) for a in lead_arms]):
             c = f"none-{t}" if b is None else f"{b}-{t}-{arm}"
             small, big = cells.get((c, False), []), cells.get((c, True), [])
             if not big: continue
@@ -221,12 +223,14 @@ plan | awk -F'|' '!seen[$1]++' | grep -E -- "$pattern" | while IFS='|' read -r n
   train=$data/$target/train; test=$data/$target/test
   if [[ $preset != none ]]; then
     source=(); [[ $preset == uft ]] && source=(--source "$data/imagenet-sample/train")
+    # A cell without --freeze-stages finetunes everything, as every cell did before layer4-only became the default.
+    freeze=(); [[ $extra == *--freeze-stages* ]] || freeze=(--freeze-stages 0)
     resume=(); [[ -d $folder/checkpoints && ! -f $folder/backbone.safetensors ]] && resume=(--resume)
     if [[ ! -f $folder/backbone.safetensors ]]; then
       # shellcheck disable=SC2086
       run ./uft finetune --preset "$preset" --target "$train" "${source[@]}" --minutes "$minutes" --image-size "$size" \
         --batch-size 64 --seed "$seed" --monitor-train "$train" --monitor-test "$test" --monitor-every 0 \
-        --checkpoint-every 1000 --name "$name" --output "$out" "${resume[@]}" $extra || { echo "  failed: $name" | tee -a "$log"; continue; }
+        --checkpoint-every 1000 --name "$name" --output "$out" "${freeze[@]}" "${resume[@]}" $extra || { echo "  failed: $name" | tee -a "$log"; continue; }
     fi
     backbone=$folder
   fi

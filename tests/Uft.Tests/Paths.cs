@@ -23,10 +23,49 @@ static class Paths
         return dir?.FullName ?? throw new InvalidOperationException("repo root not found above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>A new empty folder under this test process's own temporary folder.</summary>
     public static string TempDir()
     {
-        var d = Path.Combine(Path.GetTempPath(), "uft-tests", Guid.NewGuid().ToString("N")[..8]);
+        var d = Path.Combine(TempRoot, Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(d);
         return d;
+    }
+
+    // One folder per test process (uft-tests/p<pid>), removed when the process exits if the test host lets it finish
+    // (`dotnet test` ends its host before: measured, the folder stayed), else by the next test process, which removes
+    // every folder of a process no longer running: at most one suite's folders stay behind. A full suite writes a few GB of run folders and
+    // checkpoints: kept, they had filled this machine's disk (71 GB) after some sessions and stopped a training run.
+    static readonly string TempRoot = CreateTempRoot();
+
+    static string CreateTempRoot()
+    {
+        string parent = Path.Combine(Path.GetTempPath(), "uft-tests");
+        Directory.CreateDirectory(parent);
+        foreach (var dir in Directory.GetDirectories(parent))
+        {
+            string name = Path.GetFileName(dir);
+            bool live = name.StartsWith('p') && int.TryParse(name[1..], out int pid) && IsRunning(pid);
+            // A folder of the older layout (no process id) is left alone for an hour: a test process of older code may use it.
+            bool recent = !name.StartsWith('p') && Directory.GetLastWriteTimeUtc(dir) > DateTime.UtcNow.AddHours(-1);
+            if (!live && !recent) TryDelete(dir);
+        }
+        string root = Path.Combine(parent, $"p{Environment.ProcessId}");
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(root);
+        return root;
+    }
+
+    static bool IsRunning(int pid)
+    {
+        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
+
+    static void TryDelete(string dir)
+    {
+        try { Directory.Delete(dir, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

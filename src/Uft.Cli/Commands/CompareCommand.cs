@@ -60,6 +60,8 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         public bool FreezeBn { get; init; }
         [CommandOption("--train-bn")] [Description("Finetuning arms use train-mode (split) batch norm, as in MoCo and the paper (default off: statistics kept).")]
         public bool TrainBn { get; init; }
+        [CommandOption("--freeze-stages <N>")] [Description("Finetuning arms keep the stem and the first N residual stages (0-3) as pretrained (default 3: only layer4 and the head train; 0: everything, as in the paper).")]
+        public int? FreezeStages { get; init; }
         [CommandOption("--tsne-points <N>")] [Description("Points per t-SNE picture (default 1000).")]
         public int TSnePoints { get; init; } = 1000;
     }
@@ -82,7 +84,7 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
             Name = s.Name, OutputRoot = s.Output, Backbone = s.Backbone, Train = s.Train, Test = s.Test, Source = s.Source,
             ReplayFraction = s.ReplayFraction, ReplayCount = s.ReplayCount, Mixing = mixing,
             Arms = s.Arms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Epochs = s.Epochs, Minutes = s.Minutes, ImageSize = s.ImageSize, EvalSize = s.EvalSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Resolve(s.FreezeBn, s.TrainBn),
+            Epochs = s.Epochs, Minutes = s.Minutes, ImageSize = s.ImageSize, EvalSize = s.EvalSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Resolve(s.FreezeBn, s.TrainBn), FreezeStages = s.FreezeStages,
             Eval = new EvalOptions
             {
                 ProbeShots = shots, ProbeTrials = s.Trials, TSnePoints = s.TSnePoints, LinearProbe = false, Seed = s.Seed,

@@ -71,7 +71,7 @@ class TrainSettings : CommandSettings
     public double? KeyMomentumHorizon { get; init; }
     [CommandOption("--keep-same-image-negatives")] [Description("Keep a query's own older keys among its negatives as before they were masked (default off: masked out, as MoCo's loss defines).")]
     public bool KeepSameImageNegatives { get; init; }
-    [CommandOption("--freeze-stages <N>")] [Description("Keep the stem and the first N residual stages (0-3) as pretrained: no gradients, statistics kept; cheaper steps (default 0: everything trains).")]
+    [CommandOption("--freeze-stages <N>")] [Description("Keep the stem and the first N residual stages (0-3) as pretrained: no gradients, statistics kept; cheaper steps (default 3 for pretrained weights: only layer4 and the head train; 0: everything, as in the paper).")]
     public int? FreezeStages { get; init; }
     [CommandOption("--head-warmup <F>")] [Description("Train only the projection head, backbone frozen, for this share of the epochs first, e.g. 0.2 (default 0: off).")]
     public double? HeadWarmup { get; init; }

@@ -65,6 +65,9 @@ public sealed record ComparisonConfig
     /// <summary>Finetuning arms keep the backbone's batch-norm statistics (<see cref="TrainConfig.FreezeBn"/>; null: the
     /// default, on for pretrained weights); scratch never does.</summary>
     public bool? FreezeBn { get; init; }
+    /// <summary>Stages the finetuning arms keep as pretrained (<see cref="TrainConfig.FreezeStages"/>; null: the default);
+    /// scratch trains everything.</summary>
+    public int? FreezeStages { get; init; }
     public EvalOptions Eval { get; init; } = new();
     /// <summary>Keep training checkpoints of finished arms (about 3x the model size each); off keeps only backbone.safetensors.</summary>
     public bool KeepCheckpoints { get; init; }
@@ -81,6 +84,8 @@ public sealed record ComparisonConfig
                 throw UftException.Usage($"--arms {arm}: unknown arm; choose from {string.Join(", ", Experiments.Arms.Known)}");
         if (Arms.Any(a => a is "uft" or "replay-only") && Source is null)
             throw UftException.Usage("--source: the uft and replay-only arms replay source images; give --source <folder>");
+        if (FreezeStages is < 0 or > FrozenStages.Max)
+            throw UftException.Usage($"--freeze-stages {FreezeStages}: must be 0 to {FrozenStages.Max} (the stem with layer1 to layer3; layer4 and the head always train)");
         if (EvalSize != 0 && EvalSize < 16) throw UftException.Usage($"--eval-size {EvalSize}: give at least 16, or 0 for the training size only");
         Eval.Validate();
         return this;
@@ -94,7 +99,8 @@ public sealed record ComparisonConfig
         ReplayCount = ReplayCount, Epochs = Epochs, Minutes = Minutes, BatchSize = BatchSize, ImageSize = ImageSize, Lr = Lr, Seed = Seed,
         // Only the last checkpoint is kept: the arm's epochs may be chosen by its budget.
         Workers = Workers, Mixing = Mixing, CheckpointEvery = int.MaxValue, MonitorTrain = Train, MonitorTest = Test, MonitorEvery = 0,
-    } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone, FreezeBn = arm == "scratch" ? null : FreezeBn }, arm);
+    } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone, FreezeBn = arm == "scratch" ? null : FreezeBn,
+        FreezeStages = arm == "scratch" ? null : FreezeStages }, arm);
 }
 
 /// <summary>One arm's outcome: its evaluation at the training size and, when the comparison has another

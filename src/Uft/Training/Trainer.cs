@@ -29,9 +29,12 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
 {
     // The injected NaN of UFT_FAULT=nan-loss, held for the process (see HeldScalar).
     static readonly Scalar NaN = double.NaN.ToScalar();
-    // Not readonly: --minutes sets the epochs once the warm-up has measured a step.
-    TrainConfig config = config.Validate();
+    // Not readonly: --minutes sets the epochs once the warm-up has measured a step. The frozen stages are written out,
+    // so config.json says what trained and a resume keeps it should the default change.
+    TrainConfig config = StagesWrittenOut(config.Validate());
     readonly Action<string> notice = notice ?? (_ => { });
+
+    static TrainConfig StagesWrittenOut(TrainConfig c) => c with { FreezeStages = c.FrozenStageCount };
 
     public RunFolder Run { get; } = new(Path.Combine(config.OutputRoot, config.Name));
 
@@ -61,8 +64,8 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         if (batch < config.BatchSize)
             setup.Add($"batch size {config.BatchSize} is more than the {items.Count} images: using {batch}" + (config.Lr is null ? $", lr {lr:G3} ({config.BaseLr:G3} x {batch}/256)" : ""));
         int splits = SplitsFor(batch, config.BnSplits);
-        if (config.FreezeStages > 0)
-            setup.Add($"frozen: the stem and layer1{(config.FreezeStages > 1 ? $" to layer{config.FreezeStages}" : "")} keep their pretrained weights and statistics");
+        if (config.FrozenStageCount > 0)
+            setup.Add($"frozen: the stem and layer1{(config.FrozenStageCount > 1 ? $" to layer{config.FrozenStageCount}" : "")} keep their pretrained weights and statistics");
         if (config.FreezesBn) setup.Add("batch norm: the backbone's statistics are kept (--train-bn trains them, as in the paper)");
         else if (splits != config.BnSplits) setup.Add($"batch norm: {splits} sub-batch{(splits == 1 ? "" : "es")} of {batch / splits} images (asked {config.BnSplits}; each needs {MinImagesPerSplit} or more images and the batch must divide evenly)");
         var (queueSize, queueNotice) = MoCo.QueueSize(config.QueueSize, items.Count, batch);
@@ -85,7 +88,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             return model;
         }, new MoCoOptions(config.Dim, queueSize, config.KeyMomentum, config.Temperature, MaskSameImage: config.MaskSameImage));
         moco.to(device); // before the optimizer: moving a module replaces its parameters
-        moco.FreezeStages(config.FreezeStages); // before the optimizer too: it trains what takes gradients
+        moco.FreezeStages(config.FrozenStageCount); // before the optimizer too: it trains what takes gradients
         var optimizer = new MomentumSgd(moco.QueryParameters(), lr, config.Momentum, config.WeightDecay);
         var mixing = config.Mixing == Mixing.None ? null
             : new MixingOptions(config.Mixing == Mixing.CutMix ? MixKind.CutMix : MixKind.MixUp, config.MixAlpha, config.PlainLoss);
@@ -228,7 +231,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
     {
         moco.train();
         if (config.FreezesBn) FrozenBatchNorm.Apply(moco);
-        moco.FreezeStages(epoch < config.HeadEpochs ? FrozenStages.All : config.FreezeStages);
+        moco.FreezeStages(epoch < config.HeadEpochs ? FrozenStages.All : config.FrozenStageCount);
     }
 
     // `last` every time; a kept epoch-NNNN copy every CheckpointEvery epochs and at the end, never for a part epoch.

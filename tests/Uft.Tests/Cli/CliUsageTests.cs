@@ -53,5 +53,14 @@ public class CliUsageTests
         "--output /tmp/x.bin: unknown format '.bin'; end the name with .safetensors, .pth or .onnx");
 
     [Fact]
+    public void CompareFreezingMoreStagesThanItCan()
+    {
+        string output = Paths.TempDir();
+        AssertUsage(Cli.Run("compare", "--train", Train, "--test", Test, "--arms", "none,naive", "--freeze-stages", "4", "--output", output),
+            "--freeze-stages 4: must be 0 to 3 (the stem with layer1 to layer3; layer4 and the head always train)");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(output));
+    }
+
+    [Fact]
     public void ReportOfAMissingFolder() => AssertUsage(Cli.Run("report", "/no/such/run"), "/no/such/run: folder not found");
 }

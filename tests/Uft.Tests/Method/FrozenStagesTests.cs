@@ -106,4 +106,23 @@ public class FrozenStagesTests
         Assert.StartsWith("--freeze-stages 1", Assert.Throws<UftException>(() => scratch.Validate()).Message);
         TrainConfig.ApplyPreset(new TrainConfig { Target = "t", FreezeStages = 3 }, "naive").Validate();
     }
+
+    [Fact]
+    public void ByDefaultPretrainedRunsFreezeTheDefaultStagesAndRunsFromScratchNone()
+    {
+        Assert.Equal(TrainConfig.DefaultFreezeStages, TrainConfig.ApplyPreset(new TrainConfig { Target = "t" }, "uft").FrozenStageCount);
+        Assert.Equal(TrainConfig.DefaultFreezeStages, TrainConfig.ApplyPreset(new TrainConfig { Target = "t" }, "naive").FrozenStageCount);
+        Assert.Equal(0, TrainConfig.ApplyPreset(new TrainConfig { Target = "t" }, "scratch").FrozenStageCount);
+        Assert.Equal(0, TrainConfig.ApplyPreset(new TrainConfig { Target = "t", FreezeStages = 0 }, "uft").FrozenStageCount);
+    }
+
+    [Fact]
+    public void AComparisonFreezesTheStagesItIsGivenInEveryFinetunedArmButScratch()
+    {
+        var cmp = new Uft.Experiments.ComparisonConfig { Train = "t", Test = "v", FreezeStages = 2 };
+        Assert.Equal(2, cmp.TrainFor("naive").FrozenStageCount);
+        Assert.Equal(2, cmp.TrainFor("uft").FrozenStageCount);
+        Assert.Equal(0, cmp.TrainFor("scratch").FrozenStageCount);
+        Assert.Equal(TrainConfig.DefaultFreezeStages, (cmp with { FreezeStages = null }).TrainFor("uft").FrozenStageCount);
+    }
 }

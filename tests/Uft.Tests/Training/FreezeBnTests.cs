@@ -19,6 +19,7 @@ public sealed class FreezeBnTests
         {
             Name = freeze ? "frozen" : "train-mode", OutputRoot = Paths.TempDir(), Target = Target, Backbone = "resnet18",
             Epochs = 1, ImageSize = 32, BatchSize = 8, BnSplits = 1, Workers = 1, Seed = 1, FreezeBn = freeze,
+            FreezeStages = 0, // every stage's statistics and weights are under test, not only layer4's
         }, "naive");
         var result = new Trainer(config).Train();
         var (model, _) = Backbones.Load(result.BackboneFile!);
