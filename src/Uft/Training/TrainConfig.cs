@@ -88,8 +88,8 @@ public sealed record TrainConfig
     /// <summary>The frozen stages of a finetune from pretrained weights when none are asked for: the stem and layer1 to
     /// layer3, so only layer4 and the head train. In the budget study (docs/study.md, 15 minutes, four targets) this
     /// kept the features at 224 px far closer to the backbone as shipped than finetuning everything (BCubed precision
-    /// 1-11 points higher there on every target) and gained more at a 112-px training size; at 32 px it gained about
-    /// two thirds of what finetuning everything did. --freeze-stages 0 finetunes everything, as the paper does.</summary>
+    /// 1-11 points higher there on every target) and gained more at a 112-px training size; at 32 px it gained half
+    /// to three quarters of what finetuning everything did. --freeze-stages 0 finetunes everything, as the paper does.</summary>
     public const int DefaultFreezeStages = 3;
 
     /// <summary>The stages this run freezes: <see cref="FreezeStages"/>, or its default.</summary>
