@@ -33,8 +33,8 @@ static class Paths
 
     // One folder per test process (uft-tests/p<pid>), removed when the process exits if the test host lets it finish
     // (`dotnet test` ends its host before: measured, the folder stayed), else by the next test process, which removes
-    // every folder of a process no longer running: at most one suite's folders stay behind. A full suite writes a few GB of run folders and
-    // checkpoints: kept, they had filled this machine's disk (71 GB) after some sessions and stopped a training run.
+    // every folder of a process no longer running: at most one suite's folders stay behind. A full suite writes a few GB
+    // of run folders and checkpoints: kept, they had filled this machine's disk (71 GB) and stopped a training run.
     static readonly string TempRoot = CreateTempRoot();
 
     static string CreateTempRoot()

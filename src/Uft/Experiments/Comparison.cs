@@ -84,8 +84,7 @@ public sealed record ComparisonConfig
                 throw UftException.Usage($"--arms {arm}: unknown arm; choose from {string.Join(", ", Experiments.Arms.Known)}");
         if (Arms.Any(a => a is "uft" or "replay-only") && Source is null)
             throw UftException.Usage("--source: the uft and replay-only arms replay source images; give --source <folder>");
-        if (FreezeStages is < 0 or > FrozenStages.Max)
-            throw UftException.Usage($"--freeze-stages {FreezeStages}: must be 0 to {FrozenStages.Max} (the stem with layer1 to layer3; layer4 and the head always train)");
+        if (TrainConfig.FreezeStagesError(FreezeStages) is { } freezeError) throw UftException.Usage(freezeError);
         if (EvalSize != 0 && EvalSize < 16) throw UftException.Usage($"--eval-size {EvalSize}: give at least 16, or 0 for the training size only");
         Eval.Validate();
         return this;

@@ -92,6 +92,11 @@ public sealed record TrainConfig
     /// to three quarters of what finetuning everything did. --freeze-stages 0 finetunes everything, as the paper does.</summary>
     public const int DefaultFreezeStages = 3;
 
+    /// <summary>What is wrong with <c>--freeze-stages <paramref name="stages"/></c>, or null: the one range rule that
+    /// <c>uft finetune</c> and <c>uft compare</c> check.</summary>
+    internal static string? FreezeStagesError(int? stages) => stages is null or (>= 0 and <= Models.FrozenStages.Max) ? null
+        : $"--freeze-stages {stages}: must be 0 to {Models.FrozenStages.Max} (the stem with layer1 to layer3; layer4 and the head always train)";
+
     /// <summary>The stages this run freezes: <see cref="FreezeStages"/>, or its default.</summary>
     [JsonIgnore]
     public int FrozenStageCount => FreezeStages ?? (RandomInit ? 0 : DefaultFreezeStages);
@@ -188,7 +193,7 @@ public sealed record TrainConfig
         Require(QueueSize > 0, $"--queue-size {QueueSize}: must be positive");
         Require(!(FreezeBn == true && RandomInit), "--freeze-bn: keeps pretrained batch-norm statistics, but this run starts from random weights; drop --freeze-bn");
         Require(KeyMomentum is >= 0 and < 1, $"--key-momentum {KeyMomentum}: must be in [0, 1), e.g. 0.999");
-        Require(FrozenStageCount is >= 0 and <= Models.FrozenStages.Max, $"--freeze-stages {FreezeStages}: must be 0 to {Models.FrozenStages.Max} (the stem with layer1 to layer3; layer4 and the head always train)");
+        if (FreezeStagesError(FrozenStageCount) is { } error) throw UftException.Usage(error);
         Require(FrozenStageCount == 0 || !RandomInit, $"--freeze-stages {FreezeStages}: freezes pretrained stages, but the backbone starts from random weights; drop it for pretraining");
         Require(HeadWarmup is >= 0 and < 1, $"--head-warmup {HeadWarmup}: must be in [0, 1), the share of the epochs that train only the head, e.g. 0.2");
         Require(HeadWarmup == 0 || !RandomInit, $"--head-warmup {HeadWarmup}: keeps the backbone as pretrained at first, but this run starts from random weights; drop it for pretraining");
