@@ -57,6 +57,9 @@ public class VerdictTests
         Assert.Equal("at 112 px, uft against naive: retrieval +2.0, BCubed P +3.0, 1-shot +1.0: above on all", lines[2]);
         Assert.Equal("at 224 px, uft against as shipped: retrieval -3.0, BCubed P -5.0, 1-shot -2.0: below on all", lines[4]);
         Assert.StartsWith("where an arm is below the backbone as shipped on all three", lines[6]);
+        // The advice is the study's (more budget made it worse), not "train longer".
+        Assert.Contains("--freeze-stages", lines[6]);
+        Assert.DoesNotContain("more budget", lines[6]);
         // Without the backbone as shipped, only UFT against naive, and no advice.
         Assert.Equal(2, Verdict.Lines(results[1..], 112, 224).Count);
         // results.md carries them under its tables.
