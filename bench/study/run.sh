@@ -5,7 +5,6 @@
 #   bench/study/run.sh PATTERN         only cells whose name matches the grep pattern (e.g. '^b5-ucmerced')
 #   bench/study/run.sh --list          the plan, one cell a line, with [done] marks
 #   bench/study/run.sh --summary       tables of the finished cells -> docs/study-tables.md, and the leading one into docs/results.md
-#   bench/study/run.sh --adabn [PATTERN]  finished cells evaluated again at 224 px with batch-norm statistics re-estimated at 224 px
 #   bench/study/run.sh --kshot PATTERN [224]  the paper's K-shot finetune beside the probe for finished cells (and at 224 px)
 #   bench/study/run.sh --recluster     cells evaluated before K-means was averaged over 5 seeds: clustering measured again
 # A cell trains with `uft finetune --minutes M` (a warm-up chooses the epochs; config.json records them), then evaluates
@@ -129,23 +128,6 @@ PY
   done
   exit 0
 fi
-if [[ ${1:-} == --adabn ]]; then
-  # Finished cells matching $2, evaluated again at 224 px after re-estimating batch-norm statistics on the target's
-  # train images at 224 px (uft eval --adapt-bn): how much of a finetune's loss at 224 px is only statistics of the
-  # training size. The as-shipped cells give the control (AdaBN alone). Results: results/<cell>/eval-224-adabn.json.
-  for d in "$results"/*/; do
-    cell=$(basename "$d"); grep -qE -- "${2:-.}" <<<"$cell" || continue
-    [[ -f $d/eval-224.json && ! -f $d/eval-224-adabn.json ]] || continue
-    target=$(cut -d- -f2 <<<"$cell"); seed=${cell##*-s}
-    backbone=$out/$cell; [[ $cell == none-* ]] && backbone=resnet18-imagenet-sup
-    [[ $cell == none-* || -f $backbone/backbone.safetensors ]] || { echo "  $cell: no backbone here, no AdaBN evaluation" | tee -a "$log"; continue; }
-    echo "$(date -u +%T) adabn $cell" | tee -a "$log"
-    run ./uft eval --backbone "$backbone" --train "$data/$target/train" --test "$data/$target/test" --image-size 224 --adapt-bn \
-      --seed "$seed" --protocols retrieval,clustering,knn,probe --shots 1,4 --output "$out/$cell/eval-224-adabn" || continue
-    cp "$out/$cell/eval-224-adabn/eval.json" "$d/eval-224-adabn.json"
-  done
-  exit 0
-fi
 if [[ ${1:-} == --kshot ]]; then
   # Issue 16 item 6: the paper's K-shot finetune (whole network, 30 epochs, 3 trials, K = 1, 2, 4) beside the linear
   # probe, for finished cells matching $2 (e.g. the backbone as shipped and UFT with the defaults), at the training size
@@ -250,39 +232,6 @@ for at224 in (False, True):
             out.append(f"| {c}{'' if runs[0][4] in (224, base_px) else f' ({runs[0][4]} px)'} | {','.join(str(s) for s, _, _, _, _ in runs)} | {','.join(map(str, epochs)) or '–'} | "
                        f"{(st.mean(secs) / 60 if secs else 0):.1f} | " + " | ".join(cells_) + " |")
         out.append("")
-# Batch-norm statistics re-estimated at 224 px before the 224-px evaluation (run.sh --adabn): per cell, the change
-# against the backbone as shipped without (plain) and with AdaBN, and against the as-shipped backbone with AdaBN (the
-# control: what new statistics alone give).
-adabn = {}
-for name in sorted(os.listdir(root)):
-    m = re.match(r"(.*)-s(\d+)$", name)
-    f = os.path.join(root, name, "eval-224-adabn.json")
-    if m and os.path.exists(f):
-        metrics = json.load(open(f))["metrics"]
-        adabn.setdefault(m.group(1), {})[int(m.group(2))] = {k: 100 * metrics[k]["mean"] for _, k in cols if k in metrics}
-if adabn:
-    keys = [k for n, k in cols if n in lead]
-    def diff(runs, base, k):
-        a, b = [r[k] for r in runs if k in r], [r[k] for r in base if k in r]
-        return f"{st.mean(a) - st.mean(b):+.1f}" if a and b else "–"
-    out += ["## At 224 px with batch-norm statistics re-estimated at 224 px (AdaBN)", "",
-            "`run.sh --adabn`: the same backbones evaluated at 224 px after `uft eval --adapt-bn` re-estimated their batch-norm",
-            "statistics on the target's train images at 224 px (no labels). Points (retrieval / BCubed P / 1-shot), mean over",
-            "the seeds that have both evaluations, against the backbone as shipped at 224 px: plain, then with AdaBN; last,",
-            "against the backbone as shipped with AdaBN too (what re-estimated statistics alone give).", "",
-            "| cell | seeds | plain vs shipped | AdaBN vs shipped | AdaBN vs shipped + AdaBN |", "|---|---|---|---|---|"]
-    for c in sorted(adabn, key=lambda c: (target(c), c.split("-")[0] != "none", c)):
-        t, seeds = target(c), sorted(adabn[c])
-        plain = [r for s, r, *_ in cells.get((c, True), []) if s in seeds]
-        # The as-shipped evaluations of the same seeds (K-means and probe draws follow the seed) where there are some.
-        same = lambda runs: [r for s, r in runs if s in seeds] or [r for _, r in runs]
-        none_plain = same([(s, r) for s, r, *_ in cells.get((f"none-{t}", True), [])])
-        none_ada = same(list(adabn.get(f"none-{t}", {}).items()))
-        ada = [adabn[c][s] for s in seeds]
-        tri = lambda runs, base: " / ".join(diff(runs, base, k) for k in keys)
-        out.append(f"| {c} | {','.join(map(str, seeds))} | {tri(plain, none_plain)} | {tri(ada, none_plain)} | "
-                   f"{'–' if c.startswith('none') else tri(ada, none_ada)} |")
-    out.append("")
 # The paper's K-shot finetune beside the linear probe (run.sh --kshot): mean-class accuracy, mean ± std over 3 trials.
 kshot = []
 for name in sorted(os.listdir(root)):

@@ -52,8 +52,6 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         public int BatchSize { get; init; } = 64;
         [CommandOption("--output <DIR>")] [Description("Folder for eval.json and pictures (default runs/eval-<backbone>).")]
         public string? Output { get; init; }
-        [CommandOption("--adapt-bn")] [Description("Re-estimate batch-norm statistics on the --train images at --image-size before measuring (AdaBN, no labels; the weights file is not changed).")]
-        public bool AdaptBn { get; init; }
         [CommandOption("--seed <N>")] [Description("Seeds K-means, trials, t-SNE and random-init weights (default 0).")]
         public int Seed { get; init; }
     }
@@ -83,7 +81,6 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
             TSnePoints = protocols.Contains("tsne") ? settings.TSnePoints : 0,
             TSneIterations = settings.TSneIterations,
             Seed = settings.Seed,
-            AdaptBatchNorm = settings.AdaptBn,
         };
         options.Validate();
         var (nameOrFile, label) = BackboneArgument.Resolve(settings.Backbone);

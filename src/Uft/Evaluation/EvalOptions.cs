@@ -35,10 +35,6 @@ public sealed record EvalOptions
     public double TSnePerplexity { get; init; } = 30;
     public int TSneIterations { get; init; } = 1000;
     public int Seed { get; init; } = 0;
-    /// <summary>Before anything is measured, re-estimate the backbone's batch-norm statistics on the train images at the
-    /// evaluation size (AdaBN, <see cref="Training.BatchNormRecalibration"/>; no labels used). A backbone finetuned at
-    /// 32 or 112 px carries statistics of that size into a 224-px evaluation; this measures it with its own at 224.</summary>
-    public bool AdaptBatchNorm { get; init; }
 
     public void Validate()
     {

@@ -14,8 +14,6 @@ public sealed record EvalReport
     public const string CropRatioSetting = "crop_ratio";
     public const string ProbeSetting = "probe";
     public const string ClusteringSetting = "clustering";
-    /// <summary>Present when the backbone's batch-norm statistics were re-estimated before measuring (<see cref="EvalOptions.AdaptBatchNorm"/>).</summary>
-    public const string BatchNormSetting = "batch_norm";
     /// <summary>The kNN k used (the asked k capped by the train set).</summary>
     public const string KnnKSetting = "knn_k";
     /// <summary>The settings that change every number: evaluations that differ in one of them are not comparable.</summary>

@@ -36,9 +36,6 @@ public static class EvalSuite
             return result;
         }
 
-        if (options.AdaptBatchNorm)
-            Timed("batch_norm", () => { Training.BatchNormRecalibration.Run(backbone, train.Items, transforms.Eval, options.BatchSize, ct); return 0; });
-
         // K-shot finetuning and FixMatch work on images; frozen features are extracted only for the protocols that use them.
         bool useSource = source is { Count: > 0 } && (options.SourceClustering || options.TSnePoints > 0);
         if (options.Retrieval || options.Clustering || options.Knn || options.LinearProbe || options.ProbeShots.Length > 0 || options.TSnePoints > 0 || useSource)
@@ -200,7 +197,6 @@ public static class EvalSuite
             [EvalReport.ClusteringSetting] = $"K-means, mean over {options.ClusteringSeeds} seeds of the best of {options.ClusteringRestarts} restarts",
             ["options"] = JsonSerializer.Serialize(options, EvalReport.Json),
         };
-        if (options.AdaptBatchNorm) settings[EvalReport.BatchNormSetting] = $"re-estimated on the train images at {eval.Size} px (AdaBN)";
         if (knnK is int k) settings[EvalReport.KnnKSetting] = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (source is { Count: > 0 }) settings["source"] = $"{source.Count} images";
         return settings;
