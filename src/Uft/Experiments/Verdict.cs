@@ -51,8 +51,8 @@ public static class Verdict
     /// <summary>Every finetuned arm against the backbone as shipped, then UFT against naive, at each size evaluated;
     /// and a closing line when some finetuned arm is below the backbone on all three at a size. Its advice is the study's:
     /// more budget is no cure there (gtsrb naive trained at 32 px: retrieval at 224 px -2.2 after 3 minutes, -7.5 after
-    /// 15), while with layer1-3 kept frozen the 32-px targets lost at most 1.9 points at 224 px where finetuning everything
-    /// lost up to 12.4.</summary>
+    /// 15), while with layer1-3 kept frozen the 32-px targets lost at most 2.0 points at 224 px (two-seed means) where
+    /// finetuning everything lost up to 12.4.</summary>
     public static IReadOnlyList<string> Lines(IReadOnlyList<ArmResult> results, int imageSize, int evalSize)
     {
         var lines = new List<string>();
