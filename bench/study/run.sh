@@ -98,6 +98,14 @@ if [[ ${1:-} == --list ]]; then
   plan | awk -F'|' '!seen[$1]++' | while IFS='|' read -r name rest; do echo "$(done_cell "$name" && echo '[done] ' || echo '       ')$name|$rest"; done
   exit 0
 fi
+# The backbone of finished cell $1: its run folder, or the named backbone for the as-shipped cells. When the run folder
+# is gone (a fresh machine), says so in the log, naming what is skipped ($2), and fails.
+cell_backbone() {
+  if [[ $1 == none-* ]]; then echo resnet18-imagenet-sup
+  elif [[ -f $out/$1/backbone.safetensors ]]; then echo "$out/$1"
+  else echo "  $1: no backbone here, $2" | tee -a "$log" >&2; return 1
+  fi
+}
 run() {
   echo "+ $*" >> "$log"; local t0=$SECONDS
   "$@" >> "$log" 2>&1; local rc=$?
@@ -112,8 +120,7 @@ if [[ ${1:-} == --recluster ]]; then
     python3 -c 'import json, sys; sys.exit("clustering" not in json.load(open(sys.argv[1]))["settings"])' "$f" && continue
     cell=$(basename "$(dirname "$f")"); px=$(basename "$f" .json); px=${px#eval-}
     target=$(cut -d- -f2 <<<"$cell"); seed=${cell##*-s}
-    backbone=$out/$cell; [[ $cell == none-* ]] && backbone=resnet18-imagenet-sup
-    [[ $cell == none-* || -f $backbone/backbone.safetensors ]] || { echo "  $cell: no backbone here, not reclustered" | tee -a "$log"; continue; }
+    backbone=$(cell_backbone "$cell" "not reclustered") || continue
     echo "$(date -u +%T) recluster $cell $px px" | tee -a "$log"
     run ./uft eval --backbone "$backbone" --train "$data/$target/train" --test "$data/$target/test" --image-size "$px" \
       --seed "$seed" --protocols clustering --output "$out/$cell/cluster-$px" || continue
@@ -136,8 +143,7 @@ if [[ ${1:-} == --kshot ]]; then
     cell=$(basename "$d"); grep -qE -- "${2:-.}" <<<"$cell" || continue
     target=$(cut -d- -f2 <<<"$cell"); seed=${cell##*-s}
     size=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["settings"]["image_size"])' "$(ls "$d"eval-*.json | sort -V | head -1)")
-    backbone=$out/$cell; [[ $cell == none-* ]] && backbone=resnet18-imagenet-sup
-    [[ $cell == none-* || -f $backbone/backbone.safetensors ]] || { echo "  $cell: no backbone here, no K-shot finetune" | tee -a "$log"; continue; }
+    backbone=$(cell_backbone "$cell" "no K-shot finetune") || continue
     for px in $(printf '%s\n' "$size" "${3:-$size}" | sort -u); do
       [[ -f $d/kshot-$px.json ]] && continue
       echo "$(date -u +%T) kshot $cell $px px" | tee -a "$log"
