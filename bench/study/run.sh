@@ -84,6 +84,13 @@ plan() {
       echo "b15-$t-uft-freeze2-s$seed|$t|uft|15|32|$seed|--freeze-stages 2"
     done
   done
+  # Calibration (issue 16 item 1): the reference's configuration (../shared/REFERENCE_RESULTS.md) on caltech101, 100
+  # epochs at batch 256, train-mode batch norm in 4 sub-batches, all 1000 source images replayed, the queue's same-image
+  # negatives kept as MoCo keeps them; a minutes field of - means the epochs are given. 1-3 hours a cell alone.
+  local cal="--epochs 100 --batch-size 256 --train-bn --bn-splits 4 --keep-same-image-negatives --freeze-stages 0"
+  echo "cal-caltech101-uft-s0|caltech101|uft|-|112|0|$cal --replay-count 1000"
+  echo "cal-caltech101-naive-s0|caltech101|naive|-|112|0|$cal"
+  echo "cal-caltech101-replayonly-s0|caltech101|replay-only|-|112|0|$cal --replay-count 1000"
   for t in ucmerced:112 caltech101:112; do
     s=${t#*:}; t=${t%%:*}
     echo "b45-$t-naive-s0|$t|naive|45|$s|0|"
@@ -199,7 +206,7 @@ out += ["## None / naive / UFT on each target", "",
         "| target | budget | arm | seeds | epochs | " + " | ".join(f"{n} (train px)" for n in lead) + " | "
         + " | ".join(f"{n} (224 px)" for n in lead) + " |", "|---|---|---|---|---|" + "---|" * (2 * len(lead))]
 for t in sorted({target(c) for c, _ in cells}):
-    budgets = sorted({c.split("-")[0] for c, _ in cells if target(c) == t and c.split("-")[0] != "none"
+    budgets = sorted({c.split("-")[0] for c, _ in cells if target(c) == t and re.fullmatch(r"b\d+", c.split("-")[0])
                       and c.split("-")[2:] in lead_arms}, key=lambda b: int(b[1:]))
     for b in [None] + budgets:
         for arm in (["none"] if b is None else ["-".join(a) for a in lead_arms]):
@@ -279,14 +286,16 @@ plan | awk -F'|' '!seen[$1]++' | grep -E -- "$pattern" | while IFS='|' read -r n
   folder=$out/$name; backbone=resnet18-imagenet-sup
   train=$data/$target/train; test=$data/$target/test
   if [[ $preset != none ]]; then
-    source=(); [[ $preset == uft ]] && source=(--source "$data/imagenet-sample/train")
+    source=(); [[ $preset == uft || $preset == replay-only ]] && source=(--source "$data/imagenet-sample/train")
     # A cell without --freeze-stages finetunes everything, as every cell did before layer4-only became the default.
     freeze=(); [[ $extra == *--freeze-stages* ]] || freeze=(--freeze-stages 0)
+    budget=(--minutes "$minutes"); [[ $minutes == - ]] && budget=()
+    batch=(--batch-size 64); [[ $extra == *--batch-size* ]] && batch=()
     resume=(); [[ -d $folder/checkpoints && ! -f $folder/backbone.safetensors ]] && resume=(--resume)
     if [[ ! -f $folder/backbone.safetensors ]]; then
       # shellcheck disable=SC2086
-      run ./uft finetune --preset "$preset" --target "$train" "${source[@]}" --minutes "$minutes" --image-size "$size" \
-        --batch-size 64 --seed "$seed" --monitor-train "$train" --monitor-test "$test" --monitor-every 0 \
+      run ./uft finetune --preset "$preset" --target "$train" "${source[@]}" "${budget[@]}" --image-size "$size" \
+        "${batch[@]}" --seed "$seed" --monitor-train "$train" --monitor-test "$test" --monitor-every 0 \
         --checkpoint-every 1000 --name "$name" --output "$out" "${freeze[@]}" "${resume[@]}" $extra || { echo "  failed: $name" | tee -a "$log"; continue; }
     fi
     backbone=$folder
