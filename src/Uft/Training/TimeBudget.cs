@@ -167,7 +167,7 @@ public static class BudgetWarmup
     /// <summary>Write speed assumed for the per-epoch checkpoint when the timed probe write fails, in bytes a second.</summary>
     const double FallbackBytesPerSecond = 250e6;
 
-    public static BudgetPlan Plan(TrainConfig config, MoCo moco, double lr, Loader loader, Monitor monitor, MixingOptions? mixing, Device device,
+    public static BudgetPlan Plan(TrainConfig config, MoCo moco, double lr, Loader loader, IEpochMonitor monitor, MixingOptions? mixing, Device device,
         Stopwatch sinceStart, CancellationToken ct)
     {
         double minutes = config.Minutes ?? throw new ArgumentException("no --minutes in the config", nameof(config));

@@ -25,7 +25,9 @@ public sealed record TrainResult(IReadOnlyList<EpochMetrics> Epochs, bool Comple
 /// momentum SGD on a cosine schedule. Writes metrics.jsonl, checkpoints every epoch (atomically), resumes exactly
 /// where a run stopped, and on cancellation finishes the current step, checkpoints it and returns.
 /// </summary>
-public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progress = null, Action<string>? notice = null)
+/// <param name="monitorFactory">Makes what is measured after each epoch (kNN, alignment, uniformity): Uft.Evaluation.TrainingMonitor.Create
+/// as the CLI and <c>uft compare</c> pass it; null measures nothing, and then the config may name no monitor folders.</param>
+public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progress = null, Action<string>? notice = null, EpochMonitorFactory? monitorFactory = null)
 {
     // The injected NaN of UFT_FAULT=nan-loss, held for the process (see HeldScalar).
     static readonly Scalar NaN = double.NaN.ToScalar();
@@ -92,7 +94,9 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         var optimizer = new MomentumSgd(moco.QueryParameters(), lr, config.Momentum, config.WeightDecay);
         var mixing = config.Mixing == Mixing.None ? null
             : new MixingOptions(config.Mixing == Mixing.CutMix ? MixKind.CutMix : MixKind.MixUp, config.MixAlpha, config.PlainLoss);
-        var monitor = Monitor.Create(config, norms, target.Items, ct);
+        if (monitorFactory is null && config.MonitorTrain is not null)
+            throw new ArgumentException("the config names monitor folders but the trainer was given no monitor (pass Uft.Evaluation.TrainingMonitor.Create)", nameof(config));
+        var monitor = monitorFactory?.Invoke(config, norms, target.Items, ct) ?? NoMonitor.Instance;
         // A resumed run keeps the epochs its budget chose (config.json).
         BudgetPlan? plan = null;
         if (config.Minutes is not null && !resume)
