@@ -222,6 +222,27 @@ for t in sorted({target(c) for c, _ in cells}):
                        f"{','.join(map(str, epochs)) or '–'} | " + " | ".join(vals(small, cells.get((f'none-{t}', False))) if small else ['–'] * len(lead))
                        + " | " + " | ".join(vals(big, cells.get((f"none-{t}", True)))) + " |")
 out.append("")
+# Calibration (issue 16 item 1): the cal-* cells against ../shared/REFERENCE_RESULTS.md's table (caltech101, 112 px,
+# 100 epochs on one GPU, PyTorch), and the backbone as shipped at 112 px against its first row.
+reference = {"none": (67.88, 49.82, 46.89, 69.93), "naive": (73.25, 54.22, 55.85, 73.66),
+             "replayonly": (73.64, 56.01, 55.68, 74.08), "uft": (74.90, 61.25, 58.71, 76.06)}
+cal_cols = [("retrieval", "retrieval_top5"), ("BCubed P", "clustering_bcubed_precision"), ("1-shot", "probe_1_mean_class"),
+            ("4-shot", "probe_4_mean_class")]
+cal_rows = []
+for arm, ref in reference.items() if any(c.startswith("cal-") for c, _ in cells) else []:
+    runs = [r for _, r, _, _, px in cells.get(("none-caltech101" if arm == "none" else f"cal-caltech101-{arm}", False), []) if px == 112]
+    if not runs: continue
+    ours = [st.mean(r[k] for r in runs) if all(k in r for r in runs) else None for _, k in cal_cols]
+    cal_rows.append(f"| {arm} | " + " | ".join(f"{r:.1f} | {o:.1f} ({o - r:+.1f})" if o is not None else f"{r:.1f} | –"
+                                               for r, o in zip(ref, ours)) + " |")
+if cal_rows:
+    out += ["## Calibration against the reference (caltech101, 112 px)", "",
+            "`cal-caltech101-<arm>-s0`: `uft finetune --epochs 100 --batch-size 256 --train-bn --bn-splits 4",
+            "--keep-same-image-negatives --freeze-stages 0` (and `--source imagenet-sample --replay-count 1000` for replay),",
+            "evaluated at 112 px; the reference's figures from ../shared/REFERENCE_RESULTS.md (PyTorch, one GPU); `none` is the",
+            "backbone as shipped (mean of its seeds). In brackets: ours minus the reference.", "",
+            "| arm | " + " | ".join(f"{n} ref | {n} ours" for n, _ in cal_cols) + " |", "|---|" + "---|" * (2 * len(cal_cols))]
+    out += cal_rows + [""]
 for at224 in (False, True):
     out += [f"## Evaluated at {'224 px' if at224 else 'the training size'}", ""]
     for t in sorted({target(c) for c, _ in cells}):
@@ -271,7 +292,13 @@ results_md = os.path.join(os.path.dirname(doc), "results.md")
 text = open(results_md).read()
 m = re.search(r"\| target \| budget \| arm .*?(?=\n\n)", text, re.S)
 if m:
-    open(results_md, "w").write(text[:m.start()] + lead_table + text[m.end():])
+    text = text[:m.start()] + lead_table + text[m.end():]
+# And the calibration table, where results.md has one.
+if cal_rows:
+    cal_table = "\n".join(out[out.index("## Calibration against the reference (caltech101, 112 px)") + 2:]).split("\n\n")[1]
+    m = re.search(r"\| arm \| retrieval ref .*?(?=\n\n)", text, re.S)
+    if m: text = text[:m.start()] + cal_table + text[m.end():]
+open(results_md, "w").write(text)
 print("\n".join(out))
 PY
 fi
