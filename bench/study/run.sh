@@ -84,6 +84,13 @@ plan() {
       echo "b15-$t-uft-freeze2-s$seed|$t|uft|15|32|$seed|--freeze-stages 2"
     done
   done
+  # Calibration (issue 16 item 1): the reference's configuration (../shared/REFERENCE_RESULTS.md) on caltech101, 100
+  # epochs at batch 256, train-mode batch norm in 4 sub-batches, all 1000 source images replayed, the queue's same-image
+  # negatives kept as MoCo keeps them; a minutes field of - means the epochs are given. 1-3 hours a cell alone.
+  local cal="--epochs 100 --batch-size 256 --train-bn --bn-splits 4 --keep-same-image-negatives --freeze-stages 0"
+  echo "cal-caltech101-uft-s0|caltech101|uft|-|112|0|$cal --replay-count 1000"
+  echo "cal-caltech101-naive-s0|caltech101|naive|-|112|0|$cal"
+  echo "cal-caltech101-replayonly-s0|caltech101|replay-only|-|112|0|$cal --replay-count 1000"
   for t in ucmerced:112 caltech101:112; do
     s=${t#*:}; t=${t%%:*}
     echo "b45-$t-naive-s0|$t|naive|45|$s|0|"
@@ -199,7 +206,7 @@ out += ["## None / naive / UFT on each target", "",
         "| target | budget | arm | seeds | epochs | " + " | ".join(f"{n} (train px)" for n in lead) + " | "
         + " | ".join(f"{n} (224 px)" for n in lead) + " |", "|---|---|---|---|---|" + "---|" * (2 * len(lead))]
 for t in sorted({target(c) for c, _ in cells}):
-    budgets = sorted({c.split("-")[0] for c, _ in cells if target(c) == t and c.split("-")[0] != "none"
+    budgets = sorted({c.split("-")[0] for c, _ in cells if target(c) == t and re.fullmatch(r"b\d+", c.split("-")[0])
                       and c.split("-")[2:] in lead_arms}, key=lambda b: int(b[1:]))
     for b in [None] + budgets:
         for arm in (["none"] if b is None else ["-".join(a) for a in lead_arms]):
@@ -215,6 +222,27 @@ for t in sorted({target(c) for c, _ in cells}):
                        f"{','.join(map(str, epochs)) or '–'} | " + " | ".join(vals(small, cells.get((f'none-{t}', False))) if small else ['–'] * len(lead))
                        + " | " + " | ".join(vals(big, cells.get((f"none-{t}", True)))) + " |")
 out.append("")
+# Calibration (issue 16 item 1): the cal-* cells against ../shared/REFERENCE_RESULTS.md's table (caltech101, 112 px,
+# 100 epochs on one GPU, PyTorch), and the backbone as shipped at 112 px against its first row.
+reference = {"none": (67.88, 49.82, 46.89, 69.93), "naive": (73.25, 54.22, 55.85, 73.66),
+             "replayonly": (73.64, 56.01, 55.68, 74.08), "uft": (74.90, 61.25, 58.71, 76.06)}
+cal_cols = [("retrieval", "retrieval_top5"), ("BCubed P", "clustering_bcubed_precision"), ("1-shot", "probe_1_mean_class"),
+            ("4-shot", "probe_4_mean_class")]
+cal_rows = []
+for arm, ref in reference.items() if any(c.startswith("cal-") for c, _ in cells) else []:
+    runs = [r for _, r, _, _, px in cells.get(("none-caltech101" if arm == "none" else f"cal-caltech101-{arm}", False), []) if px == 112]
+    if not runs: continue
+    ours = [st.mean(r[k] for r in runs) if all(k in r for r in runs) else None for _, k in cal_cols]
+    cal_rows.append(f"| {arm} | " + " | ".join(f"{r:.1f} | {o:.1f} ({o - r:+.1f})" if o is not None else f"{r:.1f} | –"
+                                               for r, o in zip(ref, ours)) + " |")
+if cal_rows:
+    out += ["## Calibration against the reference (caltech101, 112 px)", "",
+            "`cal-caltech101-<arm>-s0`: `uft finetune --epochs 100 --batch-size 256 --train-bn --bn-splits 4",
+            "--keep-same-image-negatives --freeze-stages 0` (and `--source imagenet-sample --replay-count 1000` for replay),",
+            "evaluated at 112 px; the reference's figures from ../shared/REFERENCE_RESULTS.md (PyTorch, one GPU); `none` is the",
+            "backbone as shipped (mean of its seeds). In brackets: ours minus the reference.", "",
+            "| arm | " + " | ".join(f"{n} ref | {n} ours" for n, _ in cal_cols) + " |", "|---|" + "---|" * (2 * len(cal_cols))]
+    out += cal_rows + [""]
 for at224 in (False, True):
     out += [f"## Evaluated at {'224 px' if at224 else 'the training size'}", ""]
     for t in sorted({target(c) for c, _ in cells}):
@@ -264,7 +292,13 @@ results_md = os.path.join(os.path.dirname(doc), "results.md")
 text = open(results_md).read()
 m = re.search(r"\| target \| budget \| arm .*?(?=\n\n)", text, re.S)
 if m:
-    open(results_md, "w").write(text[:m.start()] + lead_table + text[m.end():])
+    text = text[:m.start()] + lead_table + text[m.end():]
+# And the calibration table, where results.md has one.
+if cal_rows:
+    cal_table = "\n".join(out[out.index("## Calibration against the reference (caltech101, 112 px)") + 2:]).split("\n\n")[1]
+    m = re.search(r"\| arm \| retrieval ref .*?(?=\n\n)", text, re.S)
+    if m: text = text[:m.start()] + cal_table + text[m.end():]
+open(results_md, "w").write(text)
 print("\n".join(out))
 PY
 fi
@@ -279,14 +313,16 @@ plan | awk -F'|' '!seen[$1]++' | grep -E -- "$pattern" | while IFS='|' read -r n
   folder=$out/$name; backbone=resnet18-imagenet-sup
   train=$data/$target/train; test=$data/$target/test
   if [[ $preset != none ]]; then
-    source=(); [[ $preset == uft ]] && source=(--source "$data/imagenet-sample/train")
+    source=(); [[ $preset == uft || $preset == replay-only ]] && source=(--source "$data/imagenet-sample/train")
     # A cell without --freeze-stages finetunes everything, as every cell did before layer4-only became the default.
     freeze=(); [[ $extra == *--freeze-stages* ]] || freeze=(--freeze-stages 0)
+    budget=(--minutes "$minutes"); [[ $minutes == - ]] && budget=()
+    batch=(--batch-size 64); [[ $extra == *--batch-size* ]] && batch=()
     resume=(); [[ -d $folder/checkpoints && ! -f $folder/backbone.safetensors ]] && resume=(--resume)
     if [[ ! -f $folder/backbone.safetensors ]]; then
       # shellcheck disable=SC2086
-      run ./uft finetune --preset "$preset" --target "$train" "${source[@]}" --minutes "$minutes" --image-size "$size" \
-        --batch-size 64 --seed "$seed" --monitor-train "$train" --monitor-test "$test" --monitor-every 0 \
+      run ./uft finetune --preset "$preset" --target "$train" "${source[@]}" "${budget[@]}" --image-size "$size" \
+        "${batch[@]}" --seed "$seed" --monitor-train "$train" --monitor-test "$test" --monitor-every 0 \
         --checkpoint-every 1000 --name "$name" --output "$out" "${freeze[@]}" "${resume[@]}" $extra || { echo "  failed: $name" | tee -a "$log"; continue; }
     fi
     backbone=$folder

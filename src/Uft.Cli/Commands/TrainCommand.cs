@@ -1,5 +1,6 @@
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Uft.Evaluation;
 using Uft.Training;
 
 namespace Uft.Cli.Commands;
@@ -37,7 +38,7 @@ static class TrainRunner
                     steps.MaxValue = p.Batches;
                     steps.Value = p.Batch;
                     steps.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} lr {p.Lr:G3} {p.ImagesPerSecond:F0} img/s";
-                }), Notice);
+                }), Notice, TrainingMonitor.Create);
                 var r = trainer.Train(resume, interrupt.Token);
                 epochs.Value = epochs.MaxValue;
                 return r;
@@ -54,7 +55,7 @@ static class TrainRunner
                     lastEpoch = p.Epoch;
                     Console.WriteLine($"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  lr {p.Lr:G3}  {p.ImagesPerSecond:F0} img/s");
                 }
-            }), n => { Header(); Console.WriteLine(n); });
+            }), n => { Header(); Console.WriteLine(n); }, TrainingMonitor.Create);
             result = trainer.Train(resume, interrupt.Token);
         }
         Header();

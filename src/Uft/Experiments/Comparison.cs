@@ -193,7 +193,7 @@ public static class Comparison
                     var trainer = new Trainer(trainConfig,
                         new SyncProgress<TrainProgress>(p => progress?.Report(new ComparisonProgress(arm, "finetune", (p.Epoch - 1) * p.Batches + p.Batch, p.Epochs * p.Batches,
                             $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} {p.ImagesPerSecond:F0} img/s"))),
-                        n => notice($"{arm}: {n}"));
+                        n => notice($"{arm}: {n}"), TrainingMonitor.Create);
                     var result = trainer.Train(resume, ct);
                     if (!result.Completed) throw new OperationCanceledException($"{arm}: stopped; run the same command again to resume");
                 }

@@ -65,7 +65,7 @@ public sealed class RunFolder(string path)
         CheckStart(resume);
         AtomicFile.CreateDirectory(Checkpoints);
         foreach (var tmp in Directory.EnumerateFiles(Path, ".*.tmp").Concat(Directory.EnumerateFiles(Checkpoints, ".*.tmp"))) File.Delete(tmp);
-        AtomicFile.WriteAllText(ConfigFile, config.ToJson());
+        SaveConfig(config);
         if (!resume)
         {
             var run = new Dictionary<string, string>
@@ -78,6 +78,9 @@ public sealed class RunFolder(string path)
             if (File.Exists(MetricsFile)) File.Delete(MetricsFile);
         }
     }
+
+    /// <summary>Writes config.json: at the start, and again when --minutes re-plans the epochs, so a resume keeps them.</summary>
+    public void SaveConfig(TrainConfig config) => AtomicFile.WriteAllText(ConfigFile, config.ToJson());
 
     public void AppendMetrics(EpochMetrics m) => AtomicFile.Append(MetricsFile, JsonSerializer.Serialize(m, Json) + "\n");
 

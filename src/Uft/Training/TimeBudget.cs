@@ -8,9 +8,10 @@ using static TorchSharp.torch;
 namespace Uft.Training;
 
 /// <summary>
-/// What a short warm-up measured and the number of epochs that fits a budget in minutes (<c>--minutes</c>): the run's
-/// length is chosen once, before training, so the cosine schedule and everything else sized by the epoch count are those
-/// of an ordinary run of that many epochs.
+/// What a short warm-up measured and the number of epochs that fits a budget in minutes (<c>--minutes</c>). The run's
+/// length is chosen before training and checked once more from the measured time of the first epoch whose learning rate
+/// does not depend on the run's length (<see cref="Replan"/>), so the cosine schedule and everything else sized by the
+/// epoch count are still those of an ordinary run of that many epochs.
 /// </summary>
 /// <param name="Minutes">The budget asked for.</param>
 /// <param name="Epochs">The epochs chosen.</param>
@@ -37,6 +38,23 @@ public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds,
 
     /// <summary>True when even one epoch overruns the budget by more than the tolerance a user expects (15%).</summary>
     public bool Overruns => EstimatedSeconds > 1.15 * Minutes * 60;
+
+    /// <summary>The epochs that fit once <paramref name="done"/> epochs have trained, their steps having taken
+    /// <paramref name="elapsedSeconds"/> since the start (setup included) at <paramref name="secondsPerStep"/> each; with
+    /// the run's expected length in seconds. The checkpoint and monitor costs stay the warm-up's.</summary>
+    public (int Epochs, double EstimatedSeconds) Replan(int done, double elapsedSeconds, double secondsPerStep, int monitorEvery, bool monitorOn, int minEpochs)
+    {
+        double perEpoch = secondsPerStep * StepsPerEpoch + SecondsPerEpochExtra;
+        double Cost(int e) => TimeBudget.SecondsAfter(done, e, elapsedSeconds, perEpoch, SecondsPerEpochExtra, SecondsPerMonitor, monitorOn ? monitorEvery : -1);
+        int epochs = TimeBudget.EpochsAfter(Minutes, done, elapsedSeconds, perEpoch, SecondsPerEpochExtra, SecondsPerMonitor, monitorOn ? monitorEvery : -1, minEpochs);
+        return (epochs, Cost(epochs));
+    }
+
+    /// <summary>The notice of a re-plan that changed the epochs.</summary>
+    public string DescribeReplan(int done, double secondsPerStep, int epochs, double estimatedSeconds) =>
+        $"--minutes {Minutes:G4}: epoch {done}'s steps took {secondsPerStep:F2} s each where the warm-up measured {SecondsPerStep:F2}: " +
+        $"{epochs} epoch{(epochs == 1 ? "" : "s")} in all instead of {Epochs}, about {estimatedSeconds / 60:F1} min" +
+        (estimatedSeconds > 1.15 * Minutes * 60 ? " (the epochs trained already overrun the budget)" : "");
 
     public string Describe() =>
         $"--minutes {Minutes:G4}: {WarmupSteps} warm-up steps took {SecondsPerStep:F2} s each" +
@@ -73,8 +91,42 @@ public static class TimeBudget
 
     /// <summary>Monitor measurements in a run of <paramref name="epochs"/>: every <paramref name="every"/> epochs and at
     /// the end (as the trainer measures), or <see cref="TrainConfig.AutoMonitorPoints"/> times when <paramref name="every"/> is 0.</summary>
-    public static int Measurements(int epochs, int every) =>
-        every == 0 ? Measurements(epochs, TrainConfig.MonitorEveryFor(epochs)) : (epochs + every - 1) / every;
+    public static int Measurements(int epochs, int every) => MeasurementsFrom(1, epochs, every);
+
+    /// <summary>Monitor measurements at the ends of epochs <paramref name="from"/> to <paramref name="epochs"/> (1-based,
+    /// both included) of a run of <paramref name="epochs"/>, measuring as <see cref="Measurements"/> says.</summary>
+    public static int MeasurementsFrom(int from, int epochs, int every)
+    {
+        int interval = every == 0 ? TrainConfig.MonitorEveryFor(epochs) : every, n = 0;
+        for (int k = Math.Max(1, from); k <= epochs; k++)
+            if (k % interval == 0 || k == epochs) n++;
+        return n;
+    }
+
+    /// <summary>A run of <paramref name="epochs"/> whose first <paramref name="done"/> epochs' steps took
+    /// <paramref name="elapsedSeconds"/> since the start: then epoch <paramref name="done"/>'s checkpoint, the epochs
+    /// after it, and the monitor measurements from epoch <paramref name="done"/> on (<paramref name="monitorEvery"/> as
+    /// in <see cref="Measurements"/>; negative: no monitor).</summary>
+    public static double SecondsAfter(int done, int epochs, double elapsedSeconds, double secondsPerEpoch, double checkpointSeconds,
+        double secondsPerMonitor, int monitorEvery) =>
+        elapsedSeconds + checkpointSeconds + (epochs - done) * secondsPerEpoch +
+        (monitorEvery < 0 ? 0 : MeasurementsFrom(done, epochs, monitorEvery) * secondsPerMonitor);
+
+    /// <summary>The most epochs, at least <paramref name="done"/> and <paramref name="minEpochs"/>, whose
+    /// <see cref="SecondsAfter"/> fits in <paramref name="minutes"/>.</summary>
+    public static int EpochsAfter(double minutes, int done, double elapsedSeconds, double secondsPerEpoch, double checkpointSeconds,
+        double secondsPerMonitor, int monitorEvery, int minEpochs)
+    {
+        if (!(secondsPerEpoch > 0)) throw new ArgumentOutOfRangeException(nameof(secondsPerEpoch), secondsPerEpoch, "must be positive");
+        double budget = minutes * 60;
+        int best = Math.Max(done, minEpochs);
+        // As in EpochsFor: measurements make the cost non-monotone, so try every count the epochs alone allow.
+        int upper = done + (int)Math.Min(100_000, Math.Floor(Math.Max(0, budget - elapsedSeconds) / secondsPerEpoch));
+        for (int e = best + 1; e <= upper; e++)
+            if (SecondsAfter(done, e, elapsedSeconds, secondsPerEpoch, checkpointSeconds, secondsPerMonitor, monitorEvery) <= budget)
+                best = e;
+        return best;
+    }
 
     /// <summary>Setup, then each epoch's steps and extras (the head-only epochs of <paramref name="headShare"/> at
     /// <paramref name="secondsPerHeadEpoch"/>), then the monitor measurements.</summary>
@@ -115,7 +167,7 @@ public static class BudgetWarmup
     /// <summary>Write speed assumed for the per-epoch checkpoint when the timed probe write fails, in bytes a second.</summary>
     const double FallbackBytesPerSecond = 250e6;
 
-    public static BudgetPlan Plan(TrainConfig config, MoCo moco, double lr, Loader loader, Monitor monitor, MixingOptions? mixing, Device device,
+    public static BudgetPlan Plan(TrainConfig config, MoCo moco, double lr, Loader loader, IEpochMonitor monitor, MixingOptions? mixing, Device device,
         Stopwatch sinceStart, CancellationToken ct)
     {
         double minutes = config.Minutes ?? throw new ArgumentException("no --minutes in the config", nameof(config));

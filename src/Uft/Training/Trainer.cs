@@ -25,7 +25,9 @@ public sealed record TrainResult(IReadOnlyList<EpochMetrics> Epochs, bool Comple
 /// momentum SGD on a cosine schedule. Writes metrics.jsonl, checkpoints every epoch (atomically), resumes exactly
 /// where a run stopped, and on cancellation finishes the current step, checkpoints it and returns.
 /// </summary>
-public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progress = null, Action<string>? notice = null)
+/// <param name="monitorFactory">Makes what is measured after each epoch (kNN, alignment, uniformity): Uft.Evaluation.TrainingMonitor.Create
+/// as the CLI and <c>uft compare</c> pass it; null measures nothing, and then the config may name no monitor folders.</param>
+public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progress = null, Action<string>? notice = null, EpochMonitorFactory? monitorFactory = null)
 {
     // The injected NaN of UFT_FAULT=nan-loss, held for the process (see HeldScalar).
     static readonly Scalar NaN = double.NaN.ToScalar();
@@ -92,21 +94,18 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         var optimizer = new MomentumSgd(moco.QueryParameters(), lr, config.Momentum, config.WeightDecay);
         var mixing = config.Mixing == Mixing.None ? null
             : new MixingOptions(config.Mixing == Mixing.CutMix ? MixKind.CutMix : MixKind.MixUp, config.MixAlpha, config.PlainLoss);
-        var monitor = Monitor.Create(config, norms, target.Items, ct);
+        if (monitorFactory is null && config.MonitorTrain is not null)
+            throw new ArgumentException("the config names monitor folders but the trainer was given no monitor (pass Uft.Evaluation.TrainingMonitor.Create)", nameof(config));
+        var monitor = monitorFactory?.Invoke(config, norms, target.Items, ct) ?? NoMonitor.Instance;
         // A resumed run keeps the epochs its budget chose (config.json).
+        BudgetPlan? plan = null;
         if (config.Minutes is not null && !resume)
         {
-            var plan = BudgetWarmup.Plan(config, moco, lr, loader, monitor, mixing, device, sinceStart, ct);
+            plan = BudgetWarmup.Plan(config, moco, lr, loader, monitor, mixing, device, sinceStart, ct);
             config = config with { Epochs = plan.Epochs };
             setup.Add(plan.Describe());
         }
-        // The horizon is a share of the run's steps, known once the epochs are (after --minutes' warm-up).
-        if (config.KeyMomentumHorizon is double horizon)
-        {
-            long steps = (long)config.Epochs * loader.BatchesPerEpoch;
-            moco.Options = moco.Options with { Momentum = KeyMomentum.FromHorizon(horizon, steps) };
-            setup.Add($"key momentum {moco.Options.Momentum:G4}: an EMA horizon of {horizon:G3} x {steps} steps");
-        }
+        if (KeyMomentumFromHorizon(moco, loader) is { } horizonNotice) setup.Add(horizonNotice);
         if (config.HeadEpochs > 0)
             setup.Add($"head warm-up: the first {config.HeadEpochs} of {config.Epochs} epochs train only the projection head, the backbone as pretrained");
         else if (config.HeadWarmup > 0)
@@ -185,6 +184,22 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 if (ct.IsCancellationRequested) return Stopped(moco, optimizer, epoch, step, SoFar(), history);
             }
             var trainedSums = SoFar();
+            if (plan is not null && epoch == ReplanEpoch(config))
+            {
+                // The warm-up's few seconds misjudged a step by up to 35% at 32 px, and the machine's speed drifts
+                // (docs/study.md): the first epoch whose learning rate does not depend on the run's length checks the
+                // plan, so the run stays an ordinary run of the epochs it ends with.
+                double perStep = trainedSums.Seconds / loader.BatchesPerEpoch;
+                var (epochs, estimate) = plan.Replan(epoch + 1, sinceStart.Elapsed.TotalSeconds, perStep, config.MonitorEvery, monitor.IsActive, config.WarmupEpochs + 1);
+                if (epochs != config.Epochs)
+                {
+                    notice(plan.DescribeReplan(epoch + 1, perStep, epochs, estimate));
+                    config = config with { Epochs = epochs };
+                    schedule = new LrSchedule(lr, config.Epochs, config.WarmupEpochs);
+                    if (KeyMomentumFromHorizon(moco, loader) is { } momentumNotice) notice(momentumNotice);
+                    Run.SaveConfig(config);
+                }
+            }
             bool measure = (epoch + 1) % config.MonitorInterval == 0 || epoch + 1 == config.Epochs;
             (double?, double?, double?) measured = (null, null, null);
             try
@@ -222,6 +237,21 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             notice($"batch norm statistics re-estimated on {target.Count} clean target images");
         }
         return new TrainResult(history, true, Run.Path, Run.BackboneFile);
+    }
+
+    /// <summary>The epoch (0-based) after which --minutes checks its plan: the last whose learning rate is the same for
+    /// any run length (the warm-up epochs rise to the peak whatever the length, and the cosine starts at it). A head
+    /// warm-up's length is a share of the epochs, so such a run keeps its first plan.</summary>
+    static int ReplanEpoch(TrainConfig c) => c.HeadWarmup > 0 ? -1 : c.WarmupEpochs;
+
+    /// <summary>Sets the key momentum from --key-momentum-horizon, a share of the run's steps, once the epochs are known
+    /// (after --minutes' warm-up, and again if it re-plans: the epochs before then ran with the first plan's); the notice, or null.</summary>
+    string? KeyMomentumFromHorizon(MoCo moco, Loader loader)
+    {
+        if (config.KeyMomentumHorizon is not double horizon) return null;
+        long steps = (long)config.Epochs * loader.BatchesPerEpoch;
+        moco.Options = moco.Options with { Momentum = KeyMomentum.FromHorizon(horizon, steps) };
+        return $"key momentum {moco.Options.Momentum:G4}: an EMA horizon of {horizon:G3} x {steps} steps";
     }
 
     /// <summary>Training mode as this run trains <paramref name="epoch"/>: batch norm kept where the config keeps it,

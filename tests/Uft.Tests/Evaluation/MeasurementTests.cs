@@ -165,8 +165,8 @@ public class MeasurementTests
     public void MonitorViewSeedsDoNotDependOnTheProcess()
     {
         // HashCode.Combine, used before, is salted per process; this is a fixed function (hand-computed values).
-        Assert.Equal(3 * 1_000_003 + 5, Uft.Training.Monitor.ViewSeed(3, 5));
-        Assert.Equal(unchecked(2_000_000_000 * 1_000_003 + 7), Uft.Training.Monitor.ViewSeed(2_000_000_000, 7));
+        Assert.Equal(3 * 1_000_003 + 5, TrainingMonitor.ViewSeed(3, 5));
+        Assert.Equal(unchecked(2_000_000_000 * 1_000_003 + 7), TrainingMonitor.ViewSeed(2_000_000_000, 7));
     }
 
     [Fact]

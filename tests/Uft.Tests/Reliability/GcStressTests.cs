@@ -185,7 +185,7 @@ public sealed class GcStressTests(ITestOutputHelper output)
                 Name = "run", OutputRoot = output, Target = Target, Epochs = 1, ImageSize = 32, BatchSize = 8, Workers = 1, Seed = 3,
                 Mixing = mixing, MonitorTrain = Path.Combine(Dir, "train"), MonitorTest = Path.Combine(Dir, "test"),
             };
-            var e = new Trainer(config).Train().Epochs.Single();
+            var e = new Trainer(config, monitorFactory: TrainingMonitor.Create).Train().Epochs.Single();
             return [e.Loss, e.PlainLoss, e.MixLoss ?? 0, e.Knn ?? -1, e.Align ?? -1, e.Uniform ?? -1];
         }
         finally { SmallRun.Delete(output); }

@@ -42,6 +42,43 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
     public void MeasurementsCountsWhatTheTrainerMeasures(int epochs, int every, int expected) =>
         Assert.Equal(expected, TimeBudget.Measurements(epochs, every));
 
+    [Theory]
+    [InlineData(1, 10, 3, 4)]   // 3, 6, 9, 10
+    [InlineData(4, 10, 3, 3)]   // 6, 9, 10
+    [InlineData(3, 10, 3, 4)]   // 3 itself too
+    [InlineData(2, 9, 0, 5)]    // every max(1, 9/4) = 2: 2, 4, 6, 8 and the last
+    [InlineData(10, 10, 3, 1)]  // the last epoch alone
+    public void MeasurementsFromCountsTheRestOfARun(int from, int epochs, int every, int expected) =>
+        Assert.Equal(expected, TimeBudget.MeasurementsFrom(from, epochs, every));
+
+    [Theory]
+    // 60 s; the first epoch's steps ended at 20 s; 0.5 s its checkpoint; 5 s a later epoch (checkpoint included), no
+    // monitor: 20 + 0.5 + 7 x 5 = 55.5 fits, 8 later epochs 60.5 would not -> 8 in all.
+    [InlineData(20, 0, -1, 1, 8)]
+    // A 2 s measurement after every epoch, the first's included: 20.5 + 5 x 5 + 6 x 2 = 57.5 fits; 7 epochs 64.5.
+    [InlineData(20, 2, 1, 1, 6)]
+    // Already past the budget: stop after this epoch...
+    [InlineData(70, 0, -1, 1, 1)]
+    // ...unless the learning-rate warm-up needs more (a schedule of 3 epochs with 2 warm-up epochs).
+    [InlineData(70, 0, -1, 3, 3)]
+    public void EpochsAfterTheFirstFitWhatIsLeft(double elapsed, double perMonitor, int every, int minEpochs, int expected) =>
+        Assert.Equal(expected, TimeBudget.EpochsAfter(1.0, 1, elapsed, 5, 0.5, perMonitor, every, minEpochs));
+
+    [Fact]
+    public void ReplanUsesTheMeasuredStepAndSaysWhatChanged()
+    {
+        // Planned: 1 minute, 6 s setup, 0.5 s a step, 10 steps an epoch, no checkpoint cost -> 10 epochs, 56 s. The first
+        // epoch's steps took 1.0 s each and ended at 16 s: 16 + 4 x 10 = 56 fits, a sixth epoch 66 would not.
+        var plan = new BudgetPlan(1, 10, 6, 0.5, 10, 0, 0, 0, 4);
+        var (epochs, seconds) = plan.Replan(1, 16, 1.0, 1, monitorOn: false, minEpochs: 1);
+        Assert.Equal(5, epochs);
+        Assert.Equal(56, seconds, 9);
+        string line = plan.DescribeReplan(1, 1.0, epochs, seconds);
+        Assert.Equal("--minutes 1: epoch 1's steps took 1.00 s each where the warm-up measured 0.50: 5 epochs in all instead of 10, about 0.9 min", line);
+        // On plan: the same epochs.
+        Assert.Equal(10, plan.Replan(1, 11, 0.5, 1, monitorOn: false, minEpochs: 1).Epochs);
+    }
+
     [Fact]
     public void ASteadyStepIgnoresTheSlowFirstSteps()
     {
@@ -112,5 +149,28 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
         // it timed a real checkpoint write, CI measured 18.8 s (-22%): 250 MB/s assumed, 0.78 s a checkpoint against ~0.46.
         Assert.True(saved.Epochs > 1, $"only {saved.Epochs} epoch fitted in {minutes} min");
         Assert.True(seconds <= 1.15 * minutes * 60 && seconds >= 0.85 * minutes * 60, what);
+    }
+
+    // Steps that turn slower after the warm-up (UFT_FAULT=sleep-step adds 150 ms to each training step, not to the
+    // warm-up's), as when the machine's speed drifts: the plan made from the warm-up would run about 70% over; the check
+    // after the first epoch re-plans and the whole command ends within ±15%. Before the re-plan, runs of the study missed
+    // by -24% and +33% (docs/study.md).
+    [Fact]
+    public void ARunSlowerThanItsWarmUpIsReplannedAfterItsFirstEpoch()
+    {
+        string target = SmallRun.Target(96), output = Paths.TempDir();
+        const double minutes = 0.4;
+        var clock = Stopwatch.StartNew();
+        using var child = new ChildRun(new Dictionary<string, string> { ["UFT_FAULT"] = "sleep-step=150" },
+            "finetune", "--target", target, "--preset", "scratch", "--minutes", minutes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--image-size", "32", "--batch-size", "16", "--workers", "1", "--seed", "7", "--name", "slow", "--output", output);
+        Assert.Equal(0, child.WaitForExit(TimeSpan.FromMinutes(3)));
+        double seconds = clock.Elapsed.TotalSeconds;
+        log.WriteLine($"{seconds:F1} s for a budget of {minutes * 60} s\n{child.Output}");
+        Assert.Matches(@"--minutes 0\.4: epoch 1's steps took \d\.\d\d s each where the warm-up measured \d\.\d\d: \d+ epochs in all instead of \d+", child.Output);
+        string run = Path.Combine(output, "slow");
+        var saved = TrainConfig.Load(Path.Combine(run, "config.json"));
+        Assert.Equal(SmallRun.Metrics(run).Count, saved.Epochs);
+        Assert.True(seconds <= 1.15 * minutes * 60 && seconds >= 0.85 * minutes * 60, $"{seconds:F1} s for a budget of {minutes * 60} s\n{child.Output}");
     }
 }

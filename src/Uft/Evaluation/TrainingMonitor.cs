@@ -1,18 +1,19 @@
 using Uft.Data;
 using Uft.Data.Augmentations;
-using Uft.Evaluation;
 using Uft.Models;
+using Uft.Training;
 using static TorchSharp.torch;
 
-namespace Uft.Training;
+namespace Uft.Evaluation;
 
 /// <summary>
 /// What the trainer measures between epochs so users see whether the representation improves, collapses or scatters:
 /// a weighted kNN classifier (k = 200, T = 0.1) on labelled monitor folders, and alignment/uniformity (Wang &amp; Isola
 /// 2020) of the target features: alignment over two augmented views of a fixed target sample, uniformity over its
-/// evaluation views.
+/// evaluation views. Evaluation's measures, so it lives here and the trainer gets it through <see cref="IEpochMonitor"/>
+/// (<see cref="Create"/> is an <see cref="EpochMonitorFactory"/>): training does not depend on evaluation.
 /// </summary>
-public sealed class Monitor
+public sealed class TrainingMonitor : IEpochMonitor
 {
     const int AlignmentSample = 256;
 
@@ -20,12 +21,12 @@ public sealed class Monitor
     readonly IReadOnlyList<ImageItem> sample;
     readonly IViewTransform eval, augment;
 
-    Monitor(ImageFolder? knnTrain, ImageFolder? knnTest, IReadOnlyList<ImageItem> sample, IViewTransform eval, IViewTransform augment)
+    TrainingMonitor(ImageFolder? knnTrain, ImageFolder? knnTest, IReadOnlyList<ImageItem> sample, IViewTransform eval, IViewTransform augment)
     {
         this.knnTrain = knnTrain; this.knnTest = knnTest; this.sample = sample; this.eval = eval; this.augment = augment;
     }
 
-    public static Monitor Create(TrainConfig config, InputNorm norm, IReadOnlyList<ImageItem> target, CancellationToken ct)
+    public static TrainingMonitor Create(TrainConfig config, InputNorm norm, IReadOnlyList<ImageItem> target, CancellationToken ct)
     {
         ImageFolder? train = null, test = null;
         if (config.MonitorTrain is not null && config.MonitorTest is not null)
@@ -41,7 +42,7 @@ public sealed class Monitor
         // Only images that decode: the target scan checked headers, and one bad file would fail the whole measurement.
         var sample = target.Where((_, i) => i % step == 0).Take(AlignmentSample).AsParallel().AsOrdered().WithCancellation(ct)
             .Where(item => ImageFolder.Check(item.Path, ScanCheck.Full) is null).ToList();
-        return new Monitor(train, test, sample, new EvalTransform(config.ImageSize, norm),
+        return new TrainingMonitor(train, test, sample, new EvalTransform(config.ImageSize, norm),
             new MoCoV2Augmentation(config.ImageSize, norm));
     }
 
