@@ -24,8 +24,12 @@ namespace Uft.Training;
 /// <param name="WarmupSteps">Steps timed.</param>
 /// <param name="HeadShare">--head-warmup: the share of the epochs that train only the head (0: none).</param>
 /// <param name="SecondsPerHeadStep">A measured head-only step (no backward through the backbone); 0 without a head warm-up.</param>
+/// <param name="MonitorEvery">The run's --monitor-every: as asked, or under automatic monitoring the interval that keeps the
+/// measurements within <see cref="TimeBudget.MonitorShare"/> of the budget (0: automatic as usual).</param>
+/// <param name="MonitorCapped">True when that interval was chosen here, fewer measurements than automatic monitoring makes.</param>
 public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds, double SecondsPerStep, int StepsPerEpoch,
-    double SecondsPerEpochExtra, double SecondsPerMonitor, int Measurements, int WarmupSteps, double HeadShare = 0, double SecondsPerHeadStep = 0)
+    double SecondsPerEpochExtra, double SecondsPerMonitor, int Measurements, int WarmupSteps, double HeadShare = 0, double SecondsPerHeadStep = 0,
+    int MonitorEvery = 0, bool MonitorCapped = false)
 {
     /// <summary>A whole-network epoch: its steps and its checkpoint.</summary>
     public double SecondsPerEpoch => SecondsPerStep * StepsPerEpoch + SecondsPerEpochExtra;
@@ -59,7 +63,8 @@ public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds,
     public string Describe() =>
         $"--minutes {Minutes:G4}: {WarmupSteps} warm-up steps took {SecondsPerStep:F2} s each" +
         (HeadShare > 0 ? $" ({SecondsPerHeadStep:F2} s training the head alone)" : "") + $"; {StepsPerEpoch} steps an epoch" +
-        (Measurements > 0 ? $", {Measurements} monitor measurements of ~{SecondsPerMonitor:F0} s" : "") +
+        (Measurements > 0 ? $", {Measurements} monitor measurement{(Measurements == 1 ? "" : "s")} of ~{SecondsPerMonitor:F0} s" +
+            (MonitorCapped ? $" (every {MonitorEvery} epochs: at most a tenth of the budget)" : "") : "") +
         $" -> {Epochs} epoch{(Epochs == 1 ? "" : "s")}, about {EstimatedSeconds / 60:F1} min" +
         (Overruns ? $" (one epoch needs more than the budget; give --minutes {Math.Ceiling(EstimatedSeconds / 60)} or more, or a smaller --image-size)" : "");
 }
@@ -91,13 +96,24 @@ public static class TimeBudget
 
     /// <summary>Monitor measurements in a run of <paramref name="epochs"/>: every <paramref name="every"/> epochs and at
     /// the end (as the trainer measures), or <see cref="TrainConfig.AutoMonitorPoints"/> times when <paramref name="every"/> is 0.</summary>
-    public static int Measurements(int epochs, int every) => MeasurementsFrom(1, epochs, every);
+    public static int Measurements(int epochs, int every, int points = TrainConfig.AutoMonitorPoints) => MeasurementsFrom(1, epochs, every, points);
+
+    /// <summary>Share of a --minutes budget that automatic monitoring (--monitor-every 0) may spend: a 15-minute run at
+    /// 224 px with caltech101's labelled folders spent 6 of its minutes on 4 measurements of 93 s (budget study,
+    /// 2026-12-02), and got 4 epochs where it could have had 7.</summary>
+    public const double MonitorShare = 0.1;
+
+    /// <summary>How many measurements automatic monitoring makes under a budget: as many of
+    /// <see cref="TrainConfig.AutoMonitorPoints"/> as fit in <see cref="MonitorShare"/> of it, at least the last one.</summary>
+    public static int MonitorPointsFor(double minutes, double secondsPerMonitor) =>
+        secondsPerMonitor <= 0 ? TrainConfig.AutoMonitorPoints
+            : (int)Math.Clamp(Math.Floor(MonitorShare * minutes * 60 / secondsPerMonitor), 1, TrainConfig.AutoMonitorPoints);
 
     /// <summary>Monitor measurements at the ends of epochs <paramref name="from"/> to <paramref name="epochs"/> (1-based,
     /// both included) of a run of <paramref name="epochs"/>, measuring as <see cref="Measurements"/> says.</summary>
-    public static int MeasurementsFrom(int from, int epochs, int every)
+    public static int MeasurementsFrom(int from, int epochs, int every, int points = TrainConfig.AutoMonitorPoints)
     {
-        int interval = every == 0 ? TrainConfig.MonitorEveryFor(epochs) : every, n = 0;
+        int interval = every == 0 ? TrainConfig.MonitorEveryFor(epochs, points) : every, n = 0;
         for (int k = Math.Max(1, from); k <= epochs; k++)
             if (k % interval == 0 || k == epochs) n++;
         return n;
@@ -139,7 +155,7 @@ public static class TimeBudget
 
     /// <summary>The most epochs (at least 1) whose <see cref="Seconds"/> fit in <paramref name="minutes"/>.</summary>
     public static int EpochsFor(double minutes, double setupSeconds, double secondsPerEpoch, double secondsPerMonitor, int monitorEvery,
-        bool monitorOn, double headShare = 0, double secondsPerHeadEpoch = 0)
+        bool monitorOn, double headShare = 0, double secondsPerHeadEpoch = 0, int monitorPoints = TrainConfig.AutoMonitorPoints)
     {
         if (!(minutes > 0)) throw UftException.Usage($"--minutes {minutes}: must be a positive number of minutes");
         if (!(secondsPerEpoch > 0)) throw new ArgumentOutOfRangeException(nameof(secondsPerEpoch), secondsPerEpoch, "must be positive");
@@ -151,7 +167,7 @@ public static class TimeBudget
         int upper = (int)Math.Min(100_000, Math.Floor((budget - setupSeconds) / cheapest));
         int best = 1;
         for (int e = 2; e <= upper; e++)
-            if (Seconds(e, setupSeconds, secondsPerEpoch, secondsPerMonitor, monitorOn ? Measurements(e, monitorEvery) : 0, headShare, secondsPerHeadEpoch) <= budget)
+            if (Seconds(e, setupSeconds, secondsPerEpoch, secondsPerMonitor, monitorOn ? Measurements(e, monitorEvery, monitorPoints) : 0, headShare, secondsPerHeadEpoch) <= budget)
                 best = e;
         return best;
     }
@@ -199,10 +215,14 @@ public static class BudgetWarmup
         // What was measured; the epochs and the measurements they bring are chosen from its per-epoch costs.
         var measured = new BudgetPlan(minutes, 1, sinceStart.Elapsed.TotalSeconds, TimeBudget.SteadyStepSeconds(intervals), loader.BatchesPerEpoch,
             checkpointSeconds, monitorSeconds, 0, intervals.Count, config.HeadWarmup, perHeadStep);
+        int points = config.MonitorEvery == 0 ? TimeBudget.MonitorPointsFor(minutes, monitorSeconds) : TrainConfig.AutoMonitorPoints;
         int epochs = TimeBudget.EpochsFor(minutes, measured.SetupSeconds, measured.SecondsPerEpoch, monitorSeconds, config.MonitorEvery,
-            monitor.IsActive, config.HeadWarmup, measured.SecondsPerHeadEpoch);
+            monitor.IsActive, config.HeadWarmup, measured.SecondsPerHeadEpoch, points);
         epochs = Math.Max(epochs, config.WarmupEpochs + 1);
-        return measured with { Epochs = epochs, Measurements = monitor.IsActive ? TimeBudget.Measurements(epochs, config.MonitorEvery) : 0 };
+        // Fewer automatic measurements than usual: their interval is written out, so the trainer, a re-plan and a resume keep it.
+        int every = config.MonitorEvery == 0 && points < TrainConfig.AutoMonitorPoints ? TrainConfig.MonitorEveryFor(epochs, points) : config.MonitorEvery;
+        return measured with { Epochs = epochs, MonitorEvery = every, MonitorCapped = every != config.MonitorEvery,
+            Measurements = monitor.IsActive ? TimeBudget.Measurements(epochs, every) : 0 };
     }
 
     /// <summary>Real steps in the mode <paramref name="moco"/> is in: <see cref="TimeBudget.DiscardedSteps"/>, then as

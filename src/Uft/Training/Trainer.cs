@@ -102,7 +102,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         if (config.Minutes is not null && !resume)
         {
             plan = BudgetWarmup.Plan(config, moco, lr, loader, monitor, mixing, device, sinceStart, ct);
-            config = config with { Epochs = plan.Epochs };
+            config = config with { Epochs = plan.Epochs, MonitorEvery = plan.MonitorEvery };
             setup.Add(plan.Describe());
         }
         if (KeyMomentumFromHorizon(moco, loader) is { } horizonNotice) setup.Add(horizonNotice);
