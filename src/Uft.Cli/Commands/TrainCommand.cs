@@ -46,14 +46,18 @@ static class TrainRunner
         }
         else
         {
-            int lastEpoch = 0;
+            int lastEpoch = 0, firstEnded = 0;
+            var sinceFirstEnd = new System.Diagnostics.Stopwatch();
             var trainer = new Trainer(config, new SyncProgress<TrainProgress>(p =>
             {
                 Header();
                 if (p.Batch == p.Batches && p.Epoch != lastEpoch)
                 {
                     lastEpoch = p.Epoch;
-                    Console.WriteLine($"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  lr {p.Lr:G3}  {p.ImagesPerSecond:F0} img/s");
+                    // Timed from this process's first epoch end: a log (nohup, CI) gets the ETA a terminal's bar shows.
+                    if (!sinceFirstEnd.IsRunning) { sinceFirstEnd.Start(); firstEnded = p.Epoch; }
+                    string? left = TrainProgress.TimeLeft(sinceFirstEnd.Elapsed, p.Epoch - firstEnded, p.Epochs - p.Epoch);
+                    Console.WriteLine($"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  lr {p.Lr:G3}  {p.ImagesPerSecond:F0} img/s{(left is null ? "" : "  " + left)}");
                 }
             }), n => { Header(); Console.WriteLine(n); }, TrainingMonitor.Create);
             result = trainer.Train(resume, interrupt.Token);

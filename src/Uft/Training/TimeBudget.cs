@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using TorchSharp;
-using Uft.Data;
-using Uft.Method;
-using Uft.Models;
-using static TorchSharp.torch;
-
 namespace Uft.Training;
 
 /// <summary>
@@ -24,8 +17,12 @@ namespace Uft.Training;
 /// <param name="WarmupSteps">Steps timed.</param>
 /// <param name="HeadShare">--head-warmup: the share of the epochs that train only the head (0: none).</param>
 /// <param name="SecondsPerHeadStep">A measured head-only step (no backward through the backbone); 0 without a head warm-up.</param>
+/// <param name="MonitorEvery">The run's --monitor-every: as asked, or under automatic monitoring the interval that keeps the
+/// measurements within <see cref="TimeBudget.MonitorShare"/> of the budget (0: automatic as usual).</param>
+/// <param name="MonitorCapped">True when that interval was chosen here, fewer measurements than automatic monitoring makes.</param>
 public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds, double SecondsPerStep, int StepsPerEpoch,
-    double SecondsPerEpochExtra, double SecondsPerMonitor, int Measurements, int WarmupSteps, double HeadShare = 0, double SecondsPerHeadStep = 0)
+    double SecondsPerEpochExtra, double SecondsPerMonitor, int Measurements, int WarmupSteps, double HeadShare = 0, double SecondsPerHeadStep = 0,
+    int MonitorEvery = 0, bool MonitorCapped = false)
 {
     /// <summary>A whole-network epoch: its steps and its checkpoint.</summary>
     public double SecondsPerEpoch => SecondsPerStep * StepsPerEpoch + SecondsPerEpochExtra;
@@ -59,7 +56,8 @@ public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds,
     public string Describe() =>
         $"--minutes {Minutes:G4}: {WarmupSteps} warm-up steps took {SecondsPerStep:F2} s each" +
         (HeadShare > 0 ? $" ({SecondsPerHeadStep:F2} s training the head alone)" : "") + $"; {StepsPerEpoch} steps an epoch" +
-        (Measurements > 0 ? $", {Measurements} monitor measurements of ~{SecondsPerMonitor:F0} s" : "") +
+        (Measurements > 0 ? $", {Measurements} monitor measurement{(Measurements == 1 ? "" : "s")} of ~{SecondsPerMonitor:F0} s" +
+            (MonitorCapped ? $" (every {MonitorEvery} epochs: at most a tenth of the budget)" : "") : "") +
         $" -> {Epochs} epoch{(Epochs == 1 ? "" : "s")}, about {EstimatedSeconds / 60:F1} min" +
         (Overruns ? $" (one epoch needs more than the budget; give --minutes {Math.Ceiling(EstimatedSeconds / 60)} or more, or a smaller --image-size)" : "");
 }
@@ -91,13 +89,24 @@ public static class TimeBudget
 
     /// <summary>Monitor measurements in a run of <paramref name="epochs"/>: every <paramref name="every"/> epochs and at
     /// the end (as the trainer measures), or <see cref="TrainConfig.AutoMonitorPoints"/> times when <paramref name="every"/> is 0.</summary>
-    public static int Measurements(int epochs, int every) => MeasurementsFrom(1, epochs, every);
+    public static int Measurements(int epochs, int every, int points = TrainConfig.AutoMonitorPoints) => MeasurementsFrom(1, epochs, every, points);
+
+    /// <summary>Share of a --minutes budget that automatic monitoring (--monitor-every 0) may spend: a 15-minute run at
+    /// 224 px with caltech101's labelled folders spent 6 of its minutes on 4 measurements of 93 s (budget study,
+    /// 2026-12-02), and got 4 epochs where it could have had 7.</summary>
+    public const double MonitorShare = 0.1;
+
+    /// <summary>How many measurements automatic monitoring makes under a budget: as many of
+    /// <see cref="TrainConfig.AutoMonitorPoints"/> as fit in <see cref="MonitorShare"/> of it, at least the last one.</summary>
+    public static int MonitorPointsFor(double minutes, double secondsPerMonitor) =>
+        secondsPerMonitor <= 0 ? TrainConfig.AutoMonitorPoints
+            : (int)Math.Clamp(Math.Floor(MonitorShare * minutes * 60 / secondsPerMonitor), 1, TrainConfig.AutoMonitorPoints);
 
     /// <summary>Monitor measurements at the ends of epochs <paramref name="from"/> to <paramref name="epochs"/> (1-based,
     /// both included) of a run of <paramref name="epochs"/>, measuring as <see cref="Measurements"/> says.</summary>
-    public static int MeasurementsFrom(int from, int epochs, int every)
+    public static int MeasurementsFrom(int from, int epochs, int every, int points = TrainConfig.AutoMonitorPoints)
     {
-        int interval = every == 0 ? TrainConfig.MonitorEveryFor(epochs) : every, n = 0;
+        int interval = every == 0 ? TrainConfig.MonitorEveryFor(epochs, points) : every, n = 0;
         for (int k = Math.Max(1, from); k <= epochs; k++)
             if (k % interval == 0 || k == epochs) n++;
         return n;
@@ -139,7 +148,7 @@ public static class TimeBudget
 
     /// <summary>The most epochs (at least 1) whose <see cref="Seconds"/> fit in <paramref name="minutes"/>.</summary>
     public static int EpochsFor(double minutes, double setupSeconds, double secondsPerEpoch, double secondsPerMonitor, int monitorEvery,
-        bool monitorOn, double headShare = 0, double secondsPerHeadEpoch = 0)
+        bool monitorOn, double headShare = 0, double secondsPerHeadEpoch = 0, int monitorPoints = TrainConfig.AutoMonitorPoints)
     {
         if (!(minutes > 0)) throw UftException.Usage($"--minutes {minutes}: must be a positive number of minutes");
         if (!(secondsPerEpoch > 0)) throw new ArgumentOutOfRangeException(nameof(secondsPerEpoch), secondsPerEpoch, "must be positive");
@@ -151,125 +160,8 @@ public static class TimeBudget
         int upper = (int)Math.Min(100_000, Math.Floor((budget - setupSeconds) / cheapest));
         int best = 1;
         for (int e = 2; e <= upper; e++)
-            if (Seconds(e, setupSeconds, secondsPerEpoch, secondsPerMonitor, monitorOn ? Measurements(e, monitorEvery) : 0, headShare, secondsPerHeadEpoch) <= budget)
+            if (Seconds(e, setupSeconds, secondsPerEpoch, secondsPerMonitor, monitorOn ? Measurements(e, monitorEvery, monitorPoints) : 0, headShare, secondsPerHeadEpoch) <= budget)
                 best = e;
         return best;
-    }
-}
-
-/// <summary>
-/// The warm-up behind <c>--minutes</c>: a few real training steps (loader, both views, forward, backward, optimizer) on
-/// the run's own model and data, then everything is put back as it was, so a budgeted run trains exactly like a run
-/// given the chosen epochs (a test pins this).
-/// </summary>
-public static class BudgetWarmup
-{
-    /// <summary>Write speed assumed for the per-epoch checkpoint when the timed probe write fails, in bytes a second.</summary>
-    const double FallbackBytesPerSecond = 250e6;
-
-    public static BudgetPlan Plan(TrainConfig config, MoCo moco, double lr, Loader loader, IEpochMonitor monitor, MixingOptions? mixing, Device device,
-        Stopwatch sinceStart, CancellationToken ct)
-    {
-        double minutes = config.Minutes ?? throw new ArgumentException("no --minutes in the config", nameof(config));
-        var saved = Snapshot(moco);
-        long pointer = moco.QueuePointer;
-        double monitorSeconds, checkpointSeconds;
-        List<double> intervals, headIntervals = [];
-        try
-        {
-            // A throwaway optimizer: the run's own starts with empty momentum buffers, as it would without a warm-up.
-            var optimizer = new MomentumSgd(moco.QueryParameters(), lr, config.Momentum, config.WeightDecay);
-            Trainer.TrainMode(moco, config);
-            intervals = TimeSteps(moco, optimizer, loader, mixing, device, config.Seed, ct);
-            if (config.HeadWarmup > 0)
-            {
-                // The head-only epochs' steps skip the backbone's backward: timed apart.
-                moco.FreezeStages(FrozenStages.All);
-                headIntervals = TimeSteps(moco, optimizer, loader, mixing, device, config.Seed, ct);
-            }
-            monitorSeconds = monitor.EstimateSeconds(moco.QueryBackbone, ct);
-            checkpointSeconds = TimeCheckpoint(Checkpoint.TrainingState(moco, optimizer), config);
-        }
-        finally
-        {
-            Restore(moco, saved);
-            moco.QueuePointer = pointer;
-        }
-        double perHeadStep = headIntervals.Count > 0 ? TimeBudget.SteadyStepSeconds(headIntervals) : 0;
-        // What was measured; the epochs and the measurements they bring are chosen from its per-epoch costs.
-        var measured = new BudgetPlan(minutes, 1, sinceStart.Elapsed.TotalSeconds, TimeBudget.SteadyStepSeconds(intervals), loader.BatchesPerEpoch,
-            checkpointSeconds, monitorSeconds, 0, intervals.Count, config.HeadWarmup, perHeadStep);
-        int epochs = TimeBudget.EpochsFor(minutes, measured.SetupSeconds, measured.SecondsPerEpoch, monitorSeconds, config.MonitorEvery,
-            monitor.IsActive, config.HeadWarmup, measured.SecondsPerHeadEpoch);
-        epochs = Math.Max(epochs, config.WarmupEpochs + 1);
-        return measured with { Epochs = epochs, Measurements = monitor.IsActive ? TimeBudget.Measurements(epochs, config.MonitorEvery) : 0 };
-    }
-
-    /// <summary>Real steps in the mode <paramref name="moco"/> is in: <see cref="TimeBudget.DiscardedSteps"/>, then as
-    /// many as <see cref="TimeBudget.WantsAnotherStep"/> asks for; returns the timed intervals.</summary>
-    static List<double> TimeSteps(MoCo moco, MomentumSgd optimizer, Loader loader, MixingOptions? mixing, Device device, int seed, CancellationToken ct)
-    {
-        var stepEnds = new List<double>();
-        int step = 0;
-        var clock = Stopwatch.StartNew();
-        bool More() => step < TimeBudget.DiscardedSteps ||
-            TimeBudget.WantsAnotherStep(step - TimeBudget.DiscardedSteps, clock.Elapsed.TotalSeconds - stepEnds[TimeBudget.DiscardedSteps - 1]);
-        // A small set has fewer batches an epoch than the warm-up needs: go on into the next epoch's.
-        for (int epoch = 0; More(); epoch++)
-            foreach (var b in loader.Epoch(epoch, ct))
-            {
-                using var batch = b;
-                using var scope = NewDisposeScope();
-                optimizer.ZeroGrad();
-                using var r = moco.Step(b.Views[0].to(device), b.Views[1].to(device), RandomDraws.ForStep(seed, step), mixing, b.Indices);
-                r.Loss.backward();
-                optimizer.Step();
-                _ = r.Loss.item<float>();
-                // From one step's end to the next: the wait for the loader counts, as it does in training.
-                stepEnds.Add(clock.Elapsed.TotalSeconds);
-                step++;
-                if (!More()) break;
-            }
-        return stepEnds.Zip(stepEnds.Skip(1), (a, b) => b - a).Skip(TimeBudget.DiscardedSteps - 1).ToList();
-    }
-
-    /// <summary>Seconds one epoch's checkpoint takes, timed by writing one as the trainer does (serialise, fsync, SHA-256
-    /// read-back, renames) into a hidden folder beside the run's, deleted at once. An assumed disk speed was wrong by
-    /// 40% on this machine's disk (0.78 s assumed, ~0.46 s real for ResNet-18's 195 MB, 2026-12-01) and would be wrong
-    /// the other way on a slow or network disk.</summary>
-    static double TimeCheckpoint(Dictionary<string, Tensor> state, TrainConfig config)
-    {
-        string probe = Path.Combine(config.OutputRoot, $".{config.Name}.budget-probe");
-        try
-        {
-            if (Directory.Exists(probe)) Directory.Delete(probe, recursive: true); // left by a run killed during its warm-up
-            var clock = Stopwatch.StartNew();
-            Checkpoint.Save(probe, state, new CheckpointInfo());
-            return clock.Elapsed.TotalSeconds;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The run's own first checkpoint will say what is wrong with the disk, as it does without --minutes.
-            return state.Values.Sum(t => t.NumberOfElements * t.ElementSize) / FallbackBytesPerSecond;
-        }
-        finally
-        {
-            try { if (Directory.Exists(probe)) Directory.Delete(probe, recursive: true); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        }
-    }
-
-    static Dictionary<string, Tensor> Snapshot(nn.Module module)
-    {
-        using var _ = no_grad();
-        return module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-    }
-
-    static void Restore(nn.Module module, Dictionary<string, Tensor> saved)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        foreach (var (name, tensor) in module.state_dict()) tensor.copy_(saved[name]);
-        foreach (var t in saved.Values) t.Dispose();
     }
 }

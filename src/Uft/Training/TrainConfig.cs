@@ -143,8 +143,9 @@ public sealed record TrainConfig
     /// enough that a short run does not spend its budget measuring.</summary>
     public const int AutoMonitorPoints = 4;
 
-    /// <summary>The monitor interval of an <paramref name="epochs"/>-epoch run with automatic monitoring.</summary>
-    public static int MonitorEveryFor(int epochs) => Math.Max(1, epochs / AutoMonitorPoints);
+    /// <summary>The monitor interval of an <paramref name="epochs"/>-epoch run with automatic monitoring, measuring about
+    /// <paramref name="points"/> times (fewer under --minutes when measuring is dear: <see cref="TimeBudget.MonitorPointsFor"/>).</summary>
+    public static int MonitorEveryFor(int epochs, int points = AutoMonitorPoints) => Math.Max(1, epochs / Math.Max(1, points));
 
     /// <summary><see cref="MonitorEvery"/>, with 0 resolved for this run's epochs.</summary>
     [JsonIgnore]

@@ -10,7 +10,19 @@ using static TorchSharp.torch;
 namespace Uft.Training;
 
 /// <summary>Where training stands, for a progress bar.</summary>
-public sealed record TrainProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double Lr, double ImagesPerSecond);
+public sealed record TrainProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double Lr, double ImagesPerSecond)
+{
+    /// <summary>"about 1h 21m left": the <paramref name="epochsLeft"/> epochs at the pace of the
+    /// <paramref name="epochsTimed"/> that took <paramref name="timed"/> (from one epoch's end to another's, so setup
+    /// does not count and the monitor's measurements and checkpoints do); null before any epoch was timed.</summary>
+    public static string? TimeLeft(TimeSpan timed, int epochsTimed, int epochsLeft)
+    {
+        if (epochsTimed < 1 || epochsLeft < 1) return null;
+        var left = TimeSpan.FromSeconds(Math.Round(timed.TotalSeconds / epochsTimed * epochsLeft));
+        string text = left.TotalHours >= 1 ? $"{(int)left.TotalHours}h {left.Minutes}m" : left.TotalMinutes >= 1 ? $"{left.Minutes}m {left.Seconds}s" : $"{left.Seconds}s";
+        return $"about {text} left";
+    }
+}
 
 /// <summary>What one epoch measured: a line of the run's metrics.jsonl.</summary>
 public sealed record EpochMetrics(int Epoch, long Step, double Loss, double PlainLoss, double? MixLoss, double Lr,
@@ -102,7 +114,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         if (config.Minutes is not null && !resume)
         {
             plan = BudgetWarmup.Plan(config, moco, lr, loader, monitor, mixing, device, sinceStart, ct);
-            config = config with { Epochs = plan.Epochs };
+            config = config with { Epochs = plan.Epochs, MonitorEvery = plan.MonitorEvery };
             setup.Add(plan.Describe());
         }
         if (KeyMomentumFromHorizon(moco, loader) is { } horizonNotice) setup.Add(horizonNotice);

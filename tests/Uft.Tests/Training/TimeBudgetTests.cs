@@ -35,6 +35,26 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
     }
 
     [Theory]
+    [InlineData(15, 93, 1)]  // 4 x 93 s would be 41% of 900 s: one measurement, the last (the 224-px caltech101 cell)
+    [InlineData(15, 21, 4)]  // 4 x 21 s = 84 s fits in 90
+    [InlineData(15, 30, 3)]
+    [InlineData(1, 0, 4)]    // nothing to measure: as usual
+    public void AutomaticMonitoringSpendsAtMostATenthOfTheBudget(double minutes, double perMonitor, int expected) =>
+        Assert.Equal(expected, TimeBudget.MonitorPointsFor(minutes, perMonitor));
+
+    [Fact]
+    public void FewerMeasurementsBuyMoreEpochs()
+    {
+        // 60 s, 6 s setup, 5 s an epoch, 10 s a measurement, automatic monitoring. About 4 measurements: 3 epochs
+        // (every epoch measured: 6 + 15 + 30 = 51; 4 epochs 66). One, at the end: 8 epochs (6 + 40 + 10 = 56; 9: 61).
+        Assert.Equal(3, TimeBudget.EpochsFor(1.0, 6, 5, 10, 0, true));
+        Assert.Equal(8, TimeBudget.EpochsFor(1.0, 6, 5, 10, 0, true, monitorPoints: 1));
+        Assert.Equal(1, TimeBudget.Measurements(8, 0, points: 1));
+        var plan = new BudgetPlan(1, 8, 6, 0.5, 10, 0, 10, 1, 4, MonitorEvery: 8, MonitorCapped: true);
+        Assert.Contains("1 monitor measurement of ~10 s (every 8 epochs: at most a tenth of the budget) -> 8 epochs", plan.Describe());
+    }
+
+    [Theory]
     [InlineData(7, 0, 7)]   // every max(1, 7/4) = 1 epoch
     [InlineData(9, 0, 5)]   // every 2: epochs 2, 4, 6, 8 and the last
     [InlineData(40, 0, 4)]  // every 10

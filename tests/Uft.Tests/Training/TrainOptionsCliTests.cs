@@ -16,6 +16,15 @@ public sealed class TrainOptionsCliTests : IDisposable
         "--name", "opts", "--output", output, .. more,
     ];
 
+    [Theory]
+    [InlineData(10, 2, 3, "about 15s left")]
+    [InlineData(100, 1, 3, "about 5m 0s left")]
+    [InlineData(118, 1, 97, "about 3h 10m left")]  // the calibration's UFT arm: 118 s an epoch
+    [InlineData(10, 0, 3, null)]                    // nothing timed yet
+    [InlineData(10, 2, 0, null)]                    // the last epoch
+    public void TimeLeftIsThePaceOfTheTimedEpochs(double seconds, int timed, int left, string? expected) =>
+        Assert.Equal(expected, TrainProgress.TimeLeft(TimeSpan.FromSeconds(seconds), timed, left));
+
     [Fact]
     public void OptionsAreRecordedUsedAndKeptOnResumeAndLrScalesWithTheBatchUsed()
     {
@@ -28,11 +37,16 @@ public sealed class TrainOptionsCliTests : IDisposable
         Assert.Equal(0.001875, SmallRun.Metrics(run).Single().Lr, 12); // was 0.03 x 32/256 = 0.00375
         AssertRecorded();
 
-        // The resumed run reads config.json: the horizon now spans 3 steps (m = 1 - 1/1.5), the rest is unchanged.
-        r = Cli.Run(Args("--resume", "--epochs", "3"));
+        // The resumed run reads config.json: the horizon now spans 4 steps (m = 1 - 1/2), the rest is unchanged.
+        r = Cli.Run(Args("--resume", "--epochs", "4"));
         Assert.True(r.ExitCode == 0, r.All);
-        Assert.Contains("key momentum 0.3333: an EMA horizon of 0.5 x 3 steps", r.All);
-        Assert.Equal(3, SmallRun.Metrics(run).Count);
+        Assert.Contains("key momentum 0.5: an EMA horizon of 0.5 x 4 steps", r.All);
+        // A log's epoch lines (no terminal) carry the time left from the second epoch this process trains on, as the
+        // terminal's bar does; none on its first, whose pace is not known yet, nor after the last.
+        Assert.Matches(@"(?m)^epoch 2/4  loss \d+\.\d{4}  lr \S+  \d+ img/s$", r.Stdout);
+        Assert.Matches(@"(?m)^epoch 3/4  loss \d+\.\d{4}  lr \S+  \d+ img/s  about \d+s left$", r.Stdout);
+        Assert.Matches(@"(?m)^epoch 4/4  loss \d+\.\d{4}  lr \S+  \d+ img/s$", r.Stdout);
+        Assert.Equal(4, SmallRun.Metrics(run).Count);
         AssertRecorded();
 
         void AssertRecorded()
