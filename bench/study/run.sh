@@ -11,6 +11,8 @@
 # the backbone at the training size and at 224 px. Its small results (config.json, metrics.jsonl, eval-<px>.json) are
 # copied to bench/study/results/<cell>/ and should be committed as each cell finishes: a cell whose results are there is
 # skipped, and an unfinished run whose folder survives (runs/study/<cell>) resumes. Failures are logged, the study goes on.
+# To pause a cell (for the test suite): kill this script, then `kill -TERM` its uft process, which checkpoints the step it
+# is in; a job started with & ignores SIGINT (docs/reliability.md). The same command resumes it.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 data=${UFT_DATA:-../shared/data}
