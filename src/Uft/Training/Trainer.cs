@@ -198,7 +198,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             var trainedSums = SoFar();
             if (plan is not null && epoch == ReplanEpoch(config))
             {
-                // The warm-up's few seconds misjudged a step by up to 35% at 32 px, and the machine's speed drifts
+                // The warm-up's few seconds misjudged a 32-px step by 30-36% in the study, and the machine's speed drifts
                 // (docs/study.md): the first epoch whose learning rate does not depend on the run's length checks the
                 // plan, so the run stays an ordinary run of the epochs it ends with.
                 double perStep = trainedSums.Seconds / loader.BatchesPerEpoch;
