@@ -41,10 +41,10 @@ public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds,
     /// the run's expected length in seconds. The checkpoint and monitor costs stay the warm-up's.</summary>
     public (int Epochs, double EstimatedSeconds) Replan(int done, double elapsedSeconds, double secondsPerStep, int monitorEvery, bool monitorOn, int minEpochs)
     {
-        double perEpoch = secondsPerStep * StepsPerEpoch + SecondsPerEpochExtra;
-        double Cost(int e) => TimeBudget.SecondsAfter(done, e, elapsedSeconds, perEpoch, SecondsPerEpochExtra, SecondsPerMonitor, monitorOn ? monitorEvery : -1);
-        int epochs = TimeBudget.EpochsAfter(Minutes, done, elapsedSeconds, perEpoch, SecondsPerEpochExtra, SecondsPerMonitor, monitorOn ? monitorEvery : -1, minEpochs);
-        return (epochs, Cost(epochs));
+        double perEpoch = (this with { SecondsPerStep = secondsPerStep }).SecondsPerEpoch;
+        int every = monitorOn ? monitorEvery : -1;
+        int epochs = TimeBudget.EpochsAfter(Minutes, done, elapsedSeconds, perEpoch, SecondsPerEpochExtra, SecondsPerMonitor, every, minEpochs);
+        return (epochs, TimeBudget.SecondsAfter(done, epochs, elapsedSeconds, perEpoch, SecondsPerEpochExtra, SecondsPerMonitor, every));
     }
 
     /// <summary>The notice of a re-plan that changed the epochs.</summary>
