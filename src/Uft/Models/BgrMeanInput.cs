@@ -1,3 +1,4 @@
+using Uft.Data;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

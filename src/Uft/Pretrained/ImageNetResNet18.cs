@@ -1,3 +1,4 @@
+using Uft.Data;
 using Uft.Interop;
 using Uft.Models;
 using static TorchSharp.torch;

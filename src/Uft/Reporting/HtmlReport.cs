@@ -157,7 +157,30 @@ public static class HtmlReport
             bool allByEpoch = runs.All(r => r.Curve.Select(p => p.Epoch).Distinct().Count() == r.Curve.Count);
             html.Append(Img(Charts.Curves(curveTitle, allByEpoch ? "epoch" : "step", axis, series, log), curveTitle, "curve"));
         }
+        bool byTime = KnnByTime(html, runs, names);
         html.Append("</div>");
+        if (byTime)
+            html.Append("<p class=\"note\">kNN against minutes: each point is a measurement part-way through its run, not a run " +
+                "given that many minutes, whose learning rate would have decayed by then.</p>");
+    }
+
+    /// <summary>The kNN monitor against training minutes, when runs of different speeds measured it: at a budget the
+    /// question is which is ahead after as many minutes (a UFT epoch costs about two of naive finetuning's). Drawn for
+    /// two runs or more that log each epoch's seconds; true when drawn.</summary>
+    static bool KnnByTime(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names)
+    {
+        var series = new List<(string, double[], double[])>();
+        for (int r = 0; r < runs.Count; r++)
+        {
+            var curve = runs[r].Curve;
+            if (TrainingPoint.MinutesTrained(curve) is not double[] minutes) continue;
+            var measured = Enumerable.Range(0, curve.Count).Where(i => curve[i].Knn is double v && double.IsFinite(v)).ToList();
+            if (measured.Count > 0) series.Add((names[r], measured.Select(i => minutes[i]).ToArray(), measured.Select(i => 100 * curve[i].Knn!.Value).ToArray()));
+        }
+        if (series.Count < 2) return false;
+        const string title = "kNN accuracy against training minutes";
+        html.Append(Img(Charts.Curves(title, "minutes of training steps", "%", series), title, "curve"));
+        return true;
     }
 
     static void MapsSection(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names)

@@ -50,8 +50,8 @@ public static class BudgetWarmup
         var measured = new BudgetPlan(minutes, 1, sinceStart.Elapsed.TotalSeconds, TimeBudget.SteadyStepSeconds(intervals), loader.BatchesPerEpoch,
             checkpointSeconds, monitorSeconds, 0, intervals.Count, config.HeadWarmup, perHeadStep);
         int points = config.MonitorEvery == 0 ? TimeBudget.MonitorPointsFor(minutes, monitorSeconds) : TrainConfig.AutoMonitorPoints;
-        int epochs = TimeBudget.EpochsFor(minutes, measured.SetupSeconds, measured.SecondsPerEpoch, monitorSeconds, config.MonitorEvery,
-            monitor.IsActive, config.HeadWarmup, measured.SecondsPerHeadEpoch, points);
+        int epochs = TimeBudget.EpochsFor(minutes, measured.SetupSeconds, measured.SecondsPerEpoch, monitorSeconds,
+            monitor.IsActive ? config.MonitorEvery : null, config.HeadWarmup, measured.SecondsPerHeadEpoch, points);
         epochs = Math.Max(epochs, config.WarmupEpochs + 1);
         // Fewer automatic measurements than usual: their interval is written out, so the trainer, a re-plan and a resume keep it.
         int every = config.MonitorEvery == 0 && points < TrainConfig.AutoMonitorPoints ? TrainConfig.MonitorEveryFor(epochs, points) : config.MonitorEvery;

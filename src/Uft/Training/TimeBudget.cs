@@ -39,12 +39,11 @@ public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds,
     /// <summary>The epochs that fit once <paramref name="done"/> epochs have trained, their steps having taken
     /// <paramref name="elapsedSeconds"/> since the start (setup included) at <paramref name="secondsPerStep"/> each; with
     /// the run's expected length in seconds. The checkpoint and monitor costs stay the warm-up's.</summary>
-    public (int Epochs, double EstimatedSeconds) Replan(int done, double elapsedSeconds, double secondsPerStep, int monitorEvery, bool monitorOn, int minEpochs)
+    public (int Epochs, double EstimatedSeconds) Replan(int done, double elapsedSeconds, double secondsPerStep, int? monitorEvery, int minEpochs)
     {
         double perEpoch = (this with { SecondsPerStep = secondsPerStep }).SecondsPerEpoch;
-        int every = monitorOn ? monitorEvery : -1;
-        int epochs = TimeBudget.EpochsAfter(Minutes, done, elapsedSeconds, perEpoch, SecondsPerEpochExtra, SecondsPerMonitor, every, minEpochs);
-        return (epochs, TimeBudget.SecondsAfter(done, epochs, elapsedSeconds, perEpoch, SecondsPerEpochExtra, SecondsPerMonitor, every));
+        int epochs = TimeBudget.EpochsAfter(Minutes, done, elapsedSeconds, perEpoch, SecondsPerEpochExtra, SecondsPerMonitor, monitorEvery, minEpochs);
+        return (epochs, TimeBudget.SecondsAfter(done, epochs, elapsedSeconds, perEpoch, SecondsPerEpochExtra, SecondsPerMonitor, monitorEvery));
     }
 
     /// <summary>The notice of a re-plan that changed the epochs.</summary>
@@ -62,7 +61,8 @@ public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds,
         (Overruns ? $" (one epoch needs more than the budget; give --minutes {Math.Ceiling(EstimatedSeconds / 60)} or more, or a smaller --image-size)" : "");
 }
 
-/// <summary>The arithmetic of <see cref="BudgetPlan"/>: pure, so tests can pin it.</summary>
+/// <summary>The arithmetic of <see cref="BudgetPlan"/>: pure, so tests can pin it. A monitor interval is the run's
+/// --monitor-every (0: automatic), or null for a run that measures nothing.</summary>
 public static class TimeBudget
 {
     /// <summary>Steps run before any is timed (oneDNN builds its kernels and the allocator grows on the first steps).</summary>
@@ -115,16 +115,16 @@ public static class TimeBudget
     /// <summary>A run of <paramref name="epochs"/> whose first <paramref name="done"/> epochs' steps took
     /// <paramref name="elapsedSeconds"/> since the start: then epoch <paramref name="done"/>'s checkpoint, the epochs
     /// after it, and the monitor measurements from epoch <paramref name="done"/> on (<paramref name="monitorEvery"/> as
-    /// in <see cref="Measurements"/>; negative: no monitor).</summary>
+    /// in <see cref="Measurements"/>; null: no monitor).</summary>
     public static double SecondsAfter(int done, int epochs, double elapsedSeconds, double secondsPerEpoch, double checkpointSeconds,
-        double secondsPerMonitor, int monitorEvery) =>
+        double secondsPerMonitor, int? monitorEvery) =>
         elapsedSeconds + checkpointSeconds + (epochs - done) * secondsPerEpoch +
-        (monitorEvery < 0 ? 0 : MeasurementsFrom(done, epochs, monitorEvery) * secondsPerMonitor);
+        (monitorEvery is int every ? MeasurementsFrom(done, epochs, every) * secondsPerMonitor : 0);
 
     /// <summary>The most epochs, at least <paramref name="done"/> and <paramref name="minEpochs"/>, whose
     /// <see cref="SecondsAfter"/> fits in <paramref name="minutes"/>.</summary>
     public static int EpochsAfter(double minutes, int done, double elapsedSeconds, double secondsPerEpoch, double checkpointSeconds,
-        double secondsPerMonitor, int monitorEvery, int minEpochs)
+        double secondsPerMonitor, int? monitorEvery, int minEpochs)
     {
         if (!(secondsPerEpoch > 0)) throw new ArgumentOutOfRangeException(nameof(secondsPerEpoch), secondsPerEpoch, "must be positive");
         double budget = minutes * 60;
@@ -147,8 +147,8 @@ public static class TimeBudget
     }
 
     /// <summary>The most epochs (at least 1) whose <see cref="Seconds"/> fit in <paramref name="minutes"/>.</summary>
-    public static int EpochsFor(double minutes, double setupSeconds, double secondsPerEpoch, double secondsPerMonitor, int monitorEvery,
-        bool monitorOn, double headShare = 0, double secondsPerHeadEpoch = 0, int monitorPoints = TrainConfig.AutoMonitorPoints)
+    public static int EpochsFor(double minutes, double setupSeconds, double secondsPerEpoch, double secondsPerMonitor, int? monitorEvery,
+        double headShare = 0, double secondsPerHeadEpoch = 0, int monitorPoints = TrainConfig.AutoMonitorPoints)
     {
         if (!(minutes > 0)) throw UftException.Usage($"--minutes {minutes}: must be a positive number of minutes");
         if (!(secondsPerEpoch > 0)) throw new ArgumentOutOfRangeException(nameof(secondsPerEpoch), secondsPerEpoch, "must be positive");
@@ -160,7 +160,7 @@ public static class TimeBudget
         int upper = (int)Math.Min(100_000, Math.Floor((budget - setupSeconds) / cheapest));
         int best = 1;
         for (int e = 2; e <= upper; e++)
-            if (Seconds(e, setupSeconds, secondsPerEpoch, secondsPerMonitor, monitorOn ? Measurements(e, monitorEvery, monitorPoints) : 0, headShare, secondsPerHeadEpoch) <= budget)
+            if (Seconds(e, setupSeconds, secondsPerEpoch, secondsPerMonitor, monitorEvery is int every ? Measurements(e, every, monitorPoints) : 0, headShare, secondsPerHeadEpoch) <= budget)
                 best = e;
         return best;
     }

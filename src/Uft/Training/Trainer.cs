@@ -202,7 +202,8 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 // (docs/study.md): the first epoch whose learning rate does not depend on the run's length checks the
                 // plan, so the run stays an ordinary run of the epochs it ends with.
                 double perStep = trainedSums.Seconds / loader.BatchesPerEpoch;
-                var (epochs, estimate) = plan.Replan(epoch + 1, sinceStart.Elapsed.TotalSeconds, perStep, config.MonitorEvery, monitor.IsActive, config.WarmupEpochs + 1);
+                var (epochs, estimate) = plan.Replan(epoch + 1, sinceStart.Elapsed.TotalSeconds, perStep,
+                    monitor.IsActive ? config.MonitorEvery : null, config.WarmupEpochs + 1);
                 if (epochs != config.Epochs)
                 {
                     notice(plan.DescribeReplan(epoch + 1, perStep, epochs, estimate));

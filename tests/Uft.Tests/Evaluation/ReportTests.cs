@@ -73,8 +73,9 @@ public class ReportTests
         // Self-contained: every image is inline, nothing is fetched.
         Assert.DoesNotMatch(new Regex("(src|href)=\"(?!data:)"), text);
         int images = Regex.Matches(text, "src=\"data:image/png;base64,").Count;
-        // Bars (frozen features, k-shot probe, source), 5 curves, 2 t-SNE maps per run drawn from tsne.json.
-        Assert.Equal(3 + 5 + 4, images);
+        // Bars (frozen features, k-shot probe, source), 5 curves and kNN against minutes, 2 t-SNE maps per run drawn from tsne.json.
+        Assert.Equal(3 + 6 + 4, images);
+        Assert.Contains("alt=\"kNN accuracy against training minutes\"", text);
         // The gallery: 8 queries x 5 neighbours x 2 runs; the per-class table of the finetuned run against the first.
         Assert.Equal(80, Regex.Matches(text, "<figure class=\"hit (ok|miss)\">").Count);
         Assert.Contains("Per class: gains and losses against “pretrained”", text);
@@ -93,7 +94,20 @@ public class ReportTests
         Assert.True(e.IsUsage);
     }
 
-    /// <summary>A plausible 30-epoch metrics.jsonl: falling loss, cosine lr, rising kNN, alignment/uniformity; speed scales the changes.</summary>
+    [Fact]
+    public void MinutesTrainedSumsTheEpochsSeconds()
+    {
+        TrainingPoint At(int epoch, double? seconds) => new(epoch, epoch * 10L, 1, 0.1, Seconds: seconds);
+        // 90 s, then 30 s, then 60 s: 1.5, 2, 3 minutes at the ends of epochs 1-3.
+        Assert.Equal([1.5, 2.0, 3.0], TrainingPoint.MinutesTrained([At(1, 90), At(2, 30), At(3, 60)])!);
+        // No time axis for a line without its seconds (an older metrics.jsonl), a curve logged by step, or none at all.
+        Assert.Null(TrainingPoint.MinutesTrained([At(1, 90), At(2, null)]));
+        Assert.Null(TrainingPoint.MinutesTrained([At(1, 90), At(1, 30)]));
+        Assert.Null(TrainingPoint.MinutesTrained([]));
+    }
+
+    /// <summary>A plausible 30-epoch metrics.jsonl: falling loss, cosine lr, rising kNN, alignment/uniformity; speed scales the changes and
+    /// sets the pace (a minute an epoch at speed 1).</summary>
     static void WriteCurve(string folder, double speed)
     {
         var lines = Enumerable.Range(1, 30).Select(e => JsonSerializer.Serialize(new
@@ -105,6 +119,7 @@ public class ReportTests
             knn = 0.55 + 0.25 * speed * (1 - Math.Exp(-e / 8.0)),
             align = 0.9 - 0.3 * speed * (1 - Math.Exp(-e / 10.0)),
             uniform = -2.2 - 1.1 * speed * (1 - Math.Exp(-e / 9.0)),
+            seconds = 60 / speed,
         }));
         File.WriteAllLines(Path.Combine(folder, "metrics.jsonl"), lines);
     }

@@ -1,3 +1,4 @@
+using Uft.Data;
 using Uft.Models;
 using Uft.Pretrained;
 using static TorchSharp.torch;

@@ -1,4 +1,3 @@
-using Uft.Models;
 
 namespace Uft.Data.Augmentations;
 

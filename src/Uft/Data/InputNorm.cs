@@ -1,4 +1,4 @@
-namespace Uft.Models;
+namespace Uft.Data;
 
 /// <summary>The per-channel RGB mean and standard deviation (on 0..1 pixels) a backbone expects its input normalised with.</summary>
 public sealed record InputNorm(float[] Mean, float[] Std)
