@@ -172,12 +172,13 @@ public static class HtmlReport
         var series = new List<(string, double[], double[])>();
         for (int r = 0; r < runs.Count; r++)
         {
+            // A run without a time axis stays in as an empty series, so each run keeps its colour from the other charts.
             var curve = runs[r].Curve;
-            if (TrainingPoint.MinutesTrained(curve) is not double[] minutes) continue;
-            var measured = Enumerable.Range(0, curve.Count).Where(i => curve[i].Knn is double v && double.IsFinite(v)).ToList();
-            if (measured.Count > 0) series.Add((names[r], measured.Select(i => minutes[i]).ToArray(), measured.Select(i => 100 * curve[i].Knn!.Value).ToArray()));
+            var minutes = TrainingPoint.MinutesTrained(curve);
+            var measured = minutes is null ? [] : Enumerable.Range(0, curve.Count).Where(i => curve[i].Knn is double v && double.IsFinite(v)).ToList();
+            series.Add((names[r], measured.Select(i => minutes![i]).ToArray(), measured.Select(i => 100 * curve[i].Knn!.Value).ToArray()));
         }
-        if (series.Count < 2) return false;
+        if (series.Count(s => s.Item2.Length > 0) < 2) return false;
         const string title = "kNN accuracy against training minutes";
         html.Append(Img(Charts.Curves(title, "minutes of training steps", "%", series), title, "curve"));
         return true;
