@@ -1,4 +1,3 @@
-
 namespace Uft.Data.Augmentations;
 
 /// <summary>

@@ -1,4 +1,3 @@
-
 namespace Uft.Data.Augmentations;
 
 /// <summary>FixMatch's strong view: the weak view's steps → RandAugment (2 ops, random magnitude) → Cutout (half the side) → Normalize.</summary>

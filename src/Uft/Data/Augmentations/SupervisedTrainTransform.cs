@@ -1,4 +1,3 @@
-
 namespace Uft.Data.Augmentations;
 
 /// <summary>RandomResizedCrop(size, scale 0.08-1) → HorizontalFlip p 0.5 → Normalize: the K-shot training view.</summary>

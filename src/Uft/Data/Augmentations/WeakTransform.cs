@@ -1,4 +1,3 @@
-
 namespace Uft.Data.Augmentations;
 
 /// <summary>FixMatch's weak view: fit to size x size → HorizontalFlip p 0.5 → translate up to 12.5% (reflect) → Normalize.</summary>
