@@ -3,7 +3,7 @@ using Uft.Experiments;
 
 namespace Uft.Tests.Experiments;
 
-/// <summary>The comparison's verdict lines: the headline measures, the signed changes, the tie band, and the closing advice.</summary>
+/// <summary>The comparison's verdict lines: the headline measures, the signed changes, the tie band, and the closing advice and finding.</summary>
 public class VerdictTests
 {
     static EvalReport Report(double retrieval, double bcubed, double oneShot, double fourShot) => new()
@@ -52,7 +52,7 @@ public class VerdictTests
             Arm("uft", Report(0.75, 0.56, 0.53, 0.7), Report(0.77, 0.55, 0.56, 0.8)),
         };
         var lines = Verdict.Lines(results, 112, 224);
-        Assert.Equal(7, lines.Count);
+        Assert.Equal(8, lines.Count);
         Assert.Equal("at 112 px, naive against as shipped: retrieval +3.0, BCubed P +3.0, 1-shot +2.0: above on all", lines[0]);
         Assert.Equal("at 112 px, uft against naive: retrieval +2.0, BCubed P +3.0, 1-shot +1.0: above on all", lines[2]);
         Assert.Equal("at 224 px, uft against as shipped: retrieval -3.0, BCubed P -5.0, 1-shot -2.0: below on all", lines[4]);
@@ -60,8 +60,16 @@ public class VerdictTests
         // The advice is the study's (more budget made it worse), not "train longer".
         Assert.Contains("--freeze-stages", lines[6]);
         Assert.DoesNotContain("more budget", lines[6]);
-        // Without the backbone as shipped, only UFT against naive, and no advice.
-        Assert.Equal(2, Verdict.Lines(results[1..], 112, 224).Count);
+        // UFT below naive at 224 px: the study's finding on that, once.
+        Assert.StartsWith("where UFT is not above naive finetuning on all three", lines[7]);
+        Assert.Contains("100 epochs", lines[7]);
+        // Without the backbone as shipped, only UFT against naive, no advice on the backbone, the line on naive.
+        var withoutNone = Verdict.Lines(results[1..], 112, 224);
+        Assert.Equal(3, withoutNone.Count);
+        Assert.StartsWith("where UFT is not above naive", withoutNone[2]);
+        // UFT above naive on all three at every size: no such line.
+        var ahead = new[] { results[1], Arm("uft", Report(0.75, 0.56, 0.53, 0.7), Report(0.80, 0.60, 0.59, 0.8)) };
+        Assert.Equal(2, Verdict.Lines(ahead, 112, 224).Count);
         // results.md carries them under its tables.
         string md = Comparison.Markdown(new ComparisonConfig { ImageSize = 112, EvalSize = 224, Eval = new() { ProbeShots = [1, 4] } }, results);
         Assert.Contains("\n- at 224 px, uft against as shipped: retrieval -3.0, BCubed P -5.0, 1-shot -2.0: below on all\n", md);
