@@ -86,6 +86,22 @@ plan() {
       echo "b15-$t-uft-freeze2-s$seed|$t|uft|15|32|$seed|--freeze-stages 2"
     done
   done
+  # The levers not varied yet (issue 16 item 3), at 5 minutes around the default (only layer4 and the head train), on the
+  # two 112-px targets, seed 0; the baselines are b5-<t>-uft-freeze3 above and naive under the same freeze. The
+  # calibration put UFT's lead in the mixed queries, so the mixing levers first: no replay (mix-only), milder mixes
+  # (Beta(0.2, 0.2) puts lambda near 0 or 1), only the mixed term (its step skips the plain query's forward, so it costs
+  # about a naive step); then batch size, temperature, queue size, and replay as large as the target.
+  local f3="--freeze-stages 3"
+  for t in ucmerced caltech101; do echo "b5-$t-naive-freeze3-s0|$t|naive|5|112|0|$f3"; done
+  for t in ucmerced caltech101; do echo "b5-$t-mixonly-freeze3-s0|$t|mix-only|5|112|0|$f3"; done
+  for t in ucmerced caltech101; do echo "b5-$t-uft-freeze3-alpha02-s0|$t|uft|5|112|0|$f3 --mix-alpha 0.2"; done
+  for t in ucmerced caltech101; do echo "b5-$t-uft-freeze3-batch32-s0|$t|uft|5|112|0|$f3 --batch-size 32"; done
+  for t in ucmerced caltech101; do echo "b5-$t-uft-freeze3-noplain-s0|$t|uft|5|112|0|$f3 --no-plain-loss"; done
+  for t in ucmerced caltech101; do echo "b5-$t-uft-freeze3-t01-s0|$t|uft|5|112|0|$f3 --temperature 0.1"; done
+  for t in ucmerced caltech101; do echo "b5-$t-uft-freeze3-queue256-s0|$t|uft|5|112|0|$f3 --queue-size 256"; done
+  for t in ucmerced caltech101; do
+    echo "b5-$t-uft-freeze3-replay1x-s0|$t|uft|5|112|0|$f3 --replay-count $(count "$data/$t/train")"
+  done
   # Calibration (issue 16 item 1): the reference's configuration (../shared/REFERENCE_RESULTS.md) on caltech101, 100
   # epochs at batch 256, train-mode batch norm in 4 sub-batches, all 1000 source images replayed, the queue's same-image
   # negatives kept as MoCo keeps them; a minutes field of - means the epochs are given. 1-3 hours a cell alone.
