@@ -97,7 +97,9 @@ public sealed class MoCo : Module
             throw new ArgumentException($"need {imQ.shape[0]} non-negative image ids, one per query", nameof(ids));
         mix?.Validated();
         using var scope = NewDisposeScope();
-        var q = functional.normalize(encoder_q.call(imQ), p: 2, dim: 1);
+        // Trained on the mixed term alone, the plain queries are never encoded: the step then costs about what a naive
+        // step does (one query forward and backward) instead of half as much again.
+        var q = mix is { KeepPlainLoss: false } ? null : functional.normalize(encoder_q.call(imQ), p: 2, dim: 1);
         Tensor k;
         using (no_grad())
         {
@@ -109,7 +111,7 @@ public sealed class MoCo : Module
         var idsT = ids is null ? null : tensor(ids.Select(i => (long)i).ToArray(), device: queue_ids.device);
         var exclude = idsT is not null && Options.MaskSameImage ? SameImageNegatives.Mask(idsT, queue_ids) : null;
         double T = Options.Temperature;
-        var plain = InfoNce.Loss(q, k, negatives, T, exclude);
+        var plain = q is null ? null : InfoNce.Loss(q, k, negatives, T, exclude);
         var loss = plain;
         double mixLoss = double.NaN, lambda = double.NaN;
         if (mix is not null)
@@ -121,14 +123,14 @@ public sealed class MoCo : Module
             // A mixed query holds two images: a key of either is no negative.
             var excludeMix = exclude is null ? null : SameImageNegatives.Mask(idsT!, idsT!.index_select(0, partner), queue_ids);
             var mixTerm = MixedQueryLoss.Loss(qMix, k, kPartner, negatives, T, mixed.Lambda, excludeMix);
-            loss = mix.KeepPlainLoss ? plain.add(mixTerm, HeldScalar.One) : mixTerm;
+            loss = plain is null ? mixTerm : plain.add(mixTerm, HeldScalar.One);
             mixLoss = mixTerm.@float().item<float>();
             lambda = mixed.Lambda;
         }
-        double positive;
-        using (no_grad()) positive = (q * k).sum(1).mean().@float().item<float>();
+        double positive = double.NaN;
+        if (q is not null) using (no_grad()) positive = (q * k).sum(1).mean().@float().item<float>();
         Enqueue(k, idsT);
-        return new MoCoStepResult(loss.MoveToOuterDisposeScope(), plain.@float().item<float>(), mixLoss, positive, lambda);
+        return new MoCoStepResult(loss!.MoveToOuterDisposeScope(), plain is null ? double.NaN : plain.@float().item<float>(), mixLoss, positive, lambda);
     }
 
     /// <summary>θ_k ← m·θ_k + (1−m)·θ_q for every parameter, in place (buffers such as BN statistics are not averaged, as in MoCo).</summary>

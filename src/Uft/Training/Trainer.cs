@@ -25,7 +25,7 @@ public sealed record TrainProgress(int Epoch, int Epochs, int Batch, int Batches
 }
 
 /// <summary>What one epoch measured: a line of the run's metrics.jsonl.</summary>
-public sealed record EpochMetrics(int Epoch, long Step, double Loss, double PlainLoss, double? MixLoss, double Lr,
+public sealed record EpochMetrics(int Epoch, long Step, double Loss, double? PlainLoss, double? MixLoss, double Lr,
     double ImagesPerSecond, double Seconds, double? Knn = null, double? Align = null, double? Uniform = null, int SkippedBatches = 0);
 
 /// <summary>How a call to <see cref="Trainer.Train"/> ended.</summary>
@@ -175,7 +175,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 if (finite)
                 {
                     optimizer.Step();
-                    lossSum += loss; plainSum += r.PlainLoss; mixSum += double.IsNaN(r.MixLoss) ? 0 : r.MixLoss;
+                    lossSum += loss; plainSum += double.IsNaN(r.PlainLoss) ? 0 : r.PlainLoss; mixSum += double.IsNaN(r.MixLoss) ? 0 : r.MixLoss;
                     trained++;
                 }
                 else if (config.OnNonFinite == NonFinitePolicy.Stop)
@@ -227,7 +227,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             }
             var (knn, align, uniform) = measured;
             int n = Math.Max(1, trained);
-            var m = new EpochMetrics(epoch + 1, step, lossSum / n, plainSum / n, mixing is null ? null : mixSum / n, optimizer.LearningRate,
+            var m = new EpochMetrics(epoch + 1, step, lossSum / n, mixing is { KeepPlainLoss: false } ? null : plainSum / n, mixing is null ? null : mixSum / n, optimizer.LearningRate,
                 images / Math.Max(1e-9, trainedSums.Seconds), trainedSums.Seconds, knn, align, uniform, skipped);
             // Checkpoint first, carrying the epoch's line: a kill between the two leaves a checkpoint whose line the
             // resume restores, never a line without its checkpoint.

@@ -125,6 +125,29 @@ public class MoCoTests
     }
 
     [Fact]
+    public void TheMixedTermAloneIsTheFullStepsMixedTermWithoutEncodingThePlainQueries()
+    {
+        // Two MoCos in the same state, the same draws (key shuffle, CutMix box): dropping the plain term must leave the
+        // mixed term as it is, and the plain queries are not encoded at all (no plain loss, no positive similarity).
+        manual_seed(0);
+        using var full = Tiny(queue: 6);
+        using var alone = Tiny(queue: 6);
+        alone.load_state_dict(full.state_dict());
+        full.train(); alone.train();
+        using var imQ = randn(4, 3, 32, 32);
+        using var imK = randn(4, 3, 32, 32);
+        using var both = full.Step(imQ, imK, new Random(5), new MixingOptions(), [0, 1, 2, 3]);
+        using var mixed = alone.Step(imQ, imK, new Random(5), new MixingOptions(KeepPlainLoss: false), [0, 1, 2, 3]);
+        Assert.Equal(both.Lambda, mixed.Lambda);
+        Assert.Equal(both.MixLoss, mixed.Loss.item<float>(), 1e-5);
+        Assert.Equal(both.MixLoss, mixed.MixLoss, 1e-5);
+        Assert.True(double.IsNaN(mixed.PlainLoss) && double.IsNaN(mixed.PositiveSimilarity));
+        Assert.True(full.Queue.equal(alone.Queue).all().item<bool>());
+        mixed.Loss.backward();
+        Assert.All(alone.QueryParameters(), p => Assert.NotNull(p.Parameter.grad));
+    }
+
+    [Fact]
     public void KeyShuffleIsUndoneSoKeysKeepTheirImages()
     {
         // In eval mode BN uses running statistics, so a key does not depend on its batch neighbours:

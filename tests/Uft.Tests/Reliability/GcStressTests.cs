@@ -186,7 +186,7 @@ public sealed class GcStressTests(ITestOutputHelper output)
                 Mixing = mixing, MonitorTrain = Path.Combine(Dir, "train"), MonitorTest = Path.Combine(Dir, "test"),
             };
             var e = new Trainer(config, monitorFactory: TrainingMonitor.Create).Train().Epochs.Single();
-            return [e.Loss, e.PlainLoss, e.MixLoss ?? 0, e.Knn ?? -1, e.Align ?? -1, e.Uniform ?? -1];
+            return [e.Loss, e.PlainLoss ?? 0, e.MixLoss ?? 0, e.Knn ?? -1, e.Align ?? -1, e.Uniform ?? -1];
         }
         finally { SmallRun.Delete(output); }
     }
