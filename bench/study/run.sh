@@ -105,6 +105,9 @@ plan() {
   # The machine of 2026-12-02 ran ucmerced's UFT steps 38% slower than the one that ran b5-ucmerced-uft-freeze3 (1.26 s
   # a step against 0.91; caltech101's 8%): the same cell again, so the levers above have a baseline of their day.
   echo "b5-ucmerced-uft-freeze3-again-s0|ucmerced|uft|5|112|0|$f3"
+  # The mixed term alone costs what a naive step does; at 5 minutes it led everything on ucmerced (33 epochs) and trailed
+  # on caltech101 (8 epochs): at 15 minutes on both, to see whether more epochs turn caltech101.
+  for t in caltech101 ucmerced; do echo "b15-$t-uft-freeze3-noplain-s0|$t|uft|15|112|0|$f3 --no-plain-loss"; done
   # Calibration (issue 16 item 1): the reference's configuration (../shared/REFERENCE_RESULTS.md) on caltech101, 100
   # epochs at batch 256, train-mode batch norm in 4 sub-batches, all 1000 source images replayed, the queue's same-image
   # negatives kept as MoCo keeps them; a minutes field of - means the epochs are given. 1-3 hours a cell alone.
