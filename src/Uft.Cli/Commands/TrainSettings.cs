@@ -21,7 +21,7 @@ class TrainSettings : CommandSettings
     public string? Backbone { get; init; }
     [CommandOption("--epochs <N>")] [Description("Training epochs; with --resume, extends the run to N (default 200).")]
     public int? Epochs { get; init; }
-    [CommandOption("--minutes <M>")] [Description("Training budget in minutes: a measured warm-up chooses --epochs so the run fits it, checked again after the first epoch (default: off, --epochs decides).")]
+    [CommandOption("--minutes <M>")] [Description("Training budget in minutes: a measured warm-up chooses the --epochs that end nearest it, checked again after the first epoch (default: off, --epochs decides).")]
     public double? Minutes { get; init; }
     [CommandOption("--batch-size <N>")] [Description("Images per step (default 256).")]
     public int? BatchSize { get; init; }

@@ -11,16 +11,18 @@ namespace Uft.Tests.Training;
 public sealed class TimeBudgetTests(ITestOutputHelper log)
 {
     [Theory]
-    // 60 s, 6 s of setup, 5 s an epoch, no monitor: (60 - 6) / 5 = 10.8 -> 10.
-    [InlineData(1.0, 6, 5, 0, null, 10)]
-    // A 2 s measurement after every epoch: 6 + 7 x (5 + 2) = 55 fits, 8 epochs would take 62.
-    [InlineData(1.0, 6, 5, 2, 1, 7)]
-    // Automatic monitoring (every max(1, E/4) epochs and at the end): 8 epochs measure 4 times, 6 + 40 + 8 = 54; 9 epochs
-    // measure 5 times (every 2), 6 + 45 + 10 = 61; 10 epochs 66.
-    [InlineData(1.0, 6, 5, 2, 0, 8)]
+    // 60 s, 6 s of setup, 5 s an epoch, no monitor: (60 - 6) / 5 = 10.8; 10 epochs end at 56 s (-4), 11 at 61 (+1) -> 11.
+    [InlineData(1.0, 6, 5, 0, null, 11)]
+    // A 2 s measurement after every epoch: 7 epochs 6 + 7 x (5 + 2) = 55 (-5), 8 epochs 62 (+2) -> 8.
+    [InlineData(1.0, 6, 5, 2, 1, 8)]
+    // 1.5 s a measurement: 7 epochs 6 + 7 x 6.5 = 51.5 (-8.5), 8 epochs 58 (-2), 9 epochs 64.5 (+4.5) -> 8.
+    [InlineData(1.0, 6, 5, 1.5, 1, 8)]
+    // Automatic monitoring (every max(1, E/4) epochs and at the end): 8 epochs measure 4 times, 6 + 40 + 8 = 54 (-6); 9
+    // epochs measure 5 times (every 2), 6 + 45 + 10 = 61 (+1); 10 epochs 66.
+    [InlineData(1.0, 6, 5, 2, 0, 9)]
     // Less than one epoch's worth: still one epoch (the plan then says it overruns).
     [InlineData(0.1, 6, 5, 0, null, 1)]
-    public void EpochsForFitsTheBudget(double minutes, double setup, double perEpoch, double perMonitor, int? every, int expected) =>
+    public void EpochsForEndNearestTheBudget(double minutes, double setup, double perEpoch, double perMonitor, int? every, int expected) =>
         Assert.Equal(expected, TimeBudget.EpochsFor(minutes, setup, perEpoch, perMonitor, every));
 
     [Fact]
@@ -30,8 +32,8 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
         // 12 epochs: round(2.4) = 2 head-only, 6 + 2 x 2 + 10 x 5 = 60 fits; 13: round(2.6) = 3, 6 + 6 + 50 = 62 does not.
         Assert.Equal(12, TimeBudget.EpochsFor(1.0, 6, 5, 0, null, headShare: 0.2, secondsPerHeadEpoch: 2));
         Assert.Equal(60, TimeBudget.Seconds(12, 6, 5, 0, 0, headShare: 0.2, secondsPerHeadEpoch: 2), 9);
-        // Without the head warm-up the same budget holds 10 (6 + 50 = 56; 11 would take 61).
-        Assert.Equal(10, TimeBudget.EpochsFor(1.0, 6, 5, 0, null));
+        // Without the head warm-up the same budget is nearest 11 epochs (6 + 55 = 61; 10 would end at 56).
+        Assert.Equal(11, TimeBudget.EpochsFor(1.0, 6, 5, 0, null));
     }
 
     [Theory]
@@ -45,10 +47,11 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
     [Fact]
     public void FewerMeasurementsBuyMoreEpochs()
     {
-        // 60 s, 6 s setup, 5 s an epoch, 10 s a measurement, automatic monitoring. About 4 measurements: 3 epochs
-        // (every epoch measured: 6 + 15 + 30 = 51; 4 epochs 66). One, at the end: 8 epochs (6 + 40 + 10 = 56; 9: 61).
-        Assert.Equal(3, TimeBudget.EpochsFor(1.0, 6, 5, 10, 0));
-        Assert.Equal(8, TimeBudget.EpochsFor(1.0, 6, 5, 10, 0, monitorPoints: 1));
+        // 60 s, 6 s setup, 5 s an epoch, 10 s a measurement, automatic monitoring. About 4 measurements: every epoch is
+        // measured, 3 epochs 6 + 15 + 30 = 51 (-9), 4 epochs 66 (+6) -> 4. One, at the end: 8 epochs 6 + 40 + 10 = 56
+        // (-4), 9 epochs 61 (+1) -> 9.
+        Assert.Equal(4, TimeBudget.EpochsFor(1.0, 6, 5, 10, 0));
+        Assert.Equal(9, TimeBudget.EpochsFor(1.0, 6, 5, 10, 0, monitorPoints: 1));
         Assert.Equal(1, TimeBudget.Measurements(8, 0, points: 1));
         var plan = new BudgetPlan(1, 8, 6, 0.5, 10, 0, 10, 1, 4, MonitorEvery: 8, MonitorCapped: true);
         Assert.Contains("1 monitor measurement of ~10 s (every 8 epochs: at most a tenth of the budget) -> 8 epochs", plan.Describe());
@@ -73,30 +76,32 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
 
     [Theory]
     // 60 s; the first epoch's steps ended at 20 s; 0.5 s its checkpoint; 5 s a later epoch (checkpoint included), no
-    // monitor: 20 + 0.5 + 7 x 5 = 55.5 fits, 8 later epochs 60.5 would not -> 8 in all.
-    [InlineData(20, 0, null, 1, 8)]
-    // A 2 s measurement after every epoch, the first's included: 20.5 + 5 x 5 + 6 x 2 = 57.5 fits; 7 epochs 64.5.
+    // monitor: 8 epochs end at 20 + 0.5 + 7 x 5 = 55.5 (-4.5), 9 at 60.5 (+0.5) -> 9 in all.
+    [InlineData(20, 0, null, 1, 9)]
+    // A 2 s measurement after every epoch, the first's included: 6 epochs 20.5 + 5 x 5 + 6 x 2 = 57.5 (-2.5), 7 epochs 64.5 (+4.5) -> 6.
     [InlineData(20, 2, 1, 1, 6)]
     // Already past the budget: stop after this epoch...
     [InlineData(70, 0, null, 1, 1)]
     // ...unless the learning-rate warm-up needs more (a schedule of 3 epochs with 2 warm-up epochs).
     [InlineData(70, 0, null, 3, 3)]
-    public void EpochsAfterTheFirstFitWhatIsLeft(double elapsed, double perMonitor, int? every, int minEpochs, int expected) =>
+    public void EpochsAfterTheFirstFillWhatIsLeft(double elapsed, double perMonitor, int? every, int minEpochs, int expected) =>
         Assert.Equal(expected, TimeBudget.EpochsAfter(1.0, 1, elapsed, 5, 0.5, perMonitor, every, minEpochs));
 
     [Fact]
     public void ReplanUsesTheMeasuredStepAndSaysWhatChanged()
     {
-        // Planned: 1 minute, 6 s setup, 0.5 s a step, 10 steps an epoch, no checkpoint cost -> 10 epochs, 56 s. The first
-        // epoch's steps took 1.0 s each and ended at 16 s: 16 + 4 x 10 = 56 fits, a sixth epoch 66 would not.
-        var plan = new BudgetPlan(1, 10, 6, 0.5, 10, 0, 0, 0, 4);
+        // Planned: 1 minute, 6 s setup, 0.5 s a step, 10 steps an epoch, no checkpoint cost -> 11 epochs, 61 s. The first
+        // epoch's steps took 1.0 s each and ended at 16 s: 5 epochs end at 16 + 4 x 10 = 56 (-4), 6 at 66 (+6) -> 5.
+        var plan = new BudgetPlan(1, 11, 6, 0.5, 10, 0, 0, 0, 4);
         var (epochs, seconds) = plan.Replan(1, 16, 1.0, monitorEvery: null, minEpochs: 1);
         Assert.Equal(5, epochs);
         Assert.Equal(56, seconds, 9);
         string line = plan.DescribeReplan(1, 1.0, epochs, seconds);
-        Assert.Equal("--minutes 1: epoch 1's steps took 1.00 s each where the warm-up measured 0.50: 5 epochs in all instead of 10, about 0.9 min", line);
-        // On plan: the same epochs.
-        Assert.Equal(10, plan.Replan(1, 11, 0.5, monitorEvery: null, minEpochs: 1).Epochs);
+        Assert.Equal("--minutes 1: epoch 1's steps took 1.00 s each where the warm-up measured 0.50: 5 epochs in all instead of 11, about 0.9 min", line);
+        // On plan: the same epochs. 2% slower keeps them too (11 epochs end at 11.1 + 10 x 5.1 = 62.1, +2.1; 10 at 57, -3),
+        // where keeping only what fits would have cut one.
+        Assert.Equal(11, plan.Replan(1, 11, 0.5, monitorEvery: null, minEpochs: 1).Epochs);
+        Assert.Equal(11, plan.Replan(1, 11.1, 0.51, monitorEvery: null, minEpochs: 1).Epochs);
     }
 
     [Fact]
@@ -127,6 +132,11 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
         Assert.True(plan.Overruns);
         Assert.Contains("give --minutes 1 or more", plan.Describe());
         Assert.False((plan with { Minutes = 1 }).Overruns);
+        // 35 s an epoch in 60: 1 epoch ends at 41 (-19), 2 at 76 (+16), nearer but 27% over.
+        Assert.Equal(2, TimeBudget.EpochsFor(1, 6, 35, 0, null));
+        var two = new BudgetPlan(1, 2, 6, 3.5, 10, 0, 0, 0, 4);
+        Assert.True(two.Overruns);
+        Assert.Contains("(an epoch takes 0.6 min of it; give --minutes 2 or more", two.Describe());
     }
 
     [Fact]
