@@ -102,6 +102,8 @@ plan() {
   for t in ucmerced caltech101; do
     echo "b5-$t-uft-freeze3-replay1x-s0|$t|uft|5|112|0|$f3 --replay-count $(count "$data/$t/train")"
   done
+  # caltech101's 3030 images are more than the source sample's 1000: all of them, a third of the target.
+  echo "b5-caltech101-uft-freeze3-replay1000-s0|caltech101|uft|5|112|0|$f3 --replay-count 1000"
   # The machine of 2026-12-02 ran ucmerced's UFT steps 38% slower than the one that ran b5-ucmerced-uft-freeze3 (1.26 s
   # a step against 0.91; caltech101's 8%): the same cell again, so the levers above have a baseline of their day.
   echo "b5-ucmerced-uft-freeze3-again-s0|ucmerced|uft|5|112|0|$f3"
