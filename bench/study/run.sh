@@ -92,13 +92,19 @@ plan() {
   # (Beta(0.2, 0.2) puts lambda near 0 or 1), only the mixed term (its step skips the plain query's forward, so it costs
   # about a naive step); then batch size, temperature, queue size, and replay as large as the target.
   local f3="--freeze-stages 3"
-  for t in ucmerced caltech101; do echo "b5-$t-naive-freeze3-s0|$t|naive|5|112|0|$f3"; done
-  for t in ucmerced caltech101; do echo "b5-$t-mixonly-freeze3-s0|$t|mix-only|5|112|0|$f3"; done
-  for t in ucmerced caltech101; do echo "b5-$t-uft-freeze3-alpha02-s0|$t|uft|5|112|0|$f3 --mix-alpha 0.2"; done
-  for t in ucmerced caltech101; do echo "b5-$t-uft-freeze3-batch32-s0|$t|uft|5|112|0|$f3 --batch-size 32"; done
-  for t in ucmerced caltech101; do echo "b5-$t-uft-freeze3-noplain-s0|$t|uft|5|112|0|$f3 --no-plain-loss"; done
-  for t in ucmerced caltech101; do echo "b5-$t-uft-freeze3-t01-s0|$t|uft|5|112|0|$f3 --temperature 0.1"; done
-  for t in ucmerced caltech101; do echo "b5-$t-uft-freeze3-queue256-s0|$t|uft|5|112|0|$f3 --queue-size 256"; done
+  local lever preset flags
+  # lever | preset | flags besides $f3; each on both targets before the next lever (the order the cells ran in).
+  while IFS='|' read -r lever preset flags; do
+    for t in ucmerced caltech101; do echo "b5-$t-$lever-s0|$t|$preset|5|112|0|$f3${flags:+ $flags}"; done
+  done <<'LEVERS'
+naive-freeze3|naive|
+mixonly-freeze3|mix-only|
+uft-freeze3-alpha02|uft|--mix-alpha 0.2
+uft-freeze3-batch32|uft|--batch-size 32
+uft-freeze3-noplain|uft|--no-plain-loss
+uft-freeze3-t01|uft|--temperature 0.1
+uft-freeze3-queue256|uft|--queue-size 256
+LEVERS
   for t in ucmerced caltech101; do
     echo "b5-$t-uft-freeze3-replay1x-s0|$t|uft|5|112|0|$f3 --replay-count $(count "$data/$t/train")"
   done
