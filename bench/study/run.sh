@@ -116,6 +116,12 @@ LEVERS
   # The mixed term alone costs what a naive step does; at 5 minutes it led everything on ucmerced (33 epochs) and trailed
   # on caltech101 (8 epochs): at 15 minutes on both, to see whether more epochs turn caltech101.
   for t in caltech101 ucmerced; do echo "b15-$t-uft-freeze3-noplain-s0|$t|uft|15|112|0|$f3 --no-plain-loss"; done
+  # Issue 15 item 9 at the longer budget, under the shipped default: blur scaled with the image size, the one recipe
+  # option whose 5-minute cells leaned its way (12 of 14 comparisons, each within a seed's spread); against
+  # b15-<t>-uft-freeze3-s<seed>.
+  for seed in 0 1; do
+    for t in ucmerced caltech101; do echo "b15-$t-uft-freeze3-scaleblur-s$seed|$t|uft|15|112|$seed|$f3 --scale-blur"; done
+  done
   # Calibration (issue 16 item 1): the reference's configuration (../shared/REFERENCE_RESULTS.md) on caltech101, 100
   # epochs at batch 256, train-mode batch norm in 4 sub-batches, all 1000 source images replayed, the queue's same-image
   # negatives kept as MoCo keeps them; a minutes field of - means the epochs are given. 1-3 hours a cell alone.
