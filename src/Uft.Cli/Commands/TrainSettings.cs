@@ -136,8 +136,8 @@ sealed class FinetuneSettings : TrainSettings
     public string? Mixing { get; init; }
     [CommandOption("--mix-alpha <A>")] [Description("Beta(α, α) for the mixing ratio λ (default 1).")]
     public double? MixAlpha { get; init; }
-    [CommandOption("--no-plain-loss")] [Description("Drop the plain MoCo term; keep only the mixed-query loss (default off: both terms).")]
-    public bool NoPlainLoss { get; init; }
+    [CommandOption("--plain-weight <W>")] [Description("Weight of the plain MoCo term beside the mixed-query term: 1 the paper's sum, 0 the mixed term alone (default 1).")]
+    public double? PlainWeight { get; init; }
 
     public TrainConfig ResolveFinetune()
     {
@@ -160,7 +160,7 @@ sealed class FinetuneSettings : TrainSettings
             ReplayCount = ReplayCount ?? c.ReplayCount,
             Mixing = mixing,
             MixAlpha = MixAlpha ?? c.MixAlpha,
-            PlainLoss = !NoPlainLoss && c.PlainLoss,
+            PlainWeight = PlainWeight ?? c.PlainWeight,
         };
     }
 }

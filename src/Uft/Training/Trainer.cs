@@ -105,7 +105,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         moco.FreezeStages(config.FrozenStageCount); // before the optimizer too: it trains what takes gradients
         var optimizer = new MomentumSgd(moco.QueryParameters(), lr, config.Momentum, config.WeightDecay);
         var mixing = config.Mixing == Mixing.None ? null
-            : new MixingOptions(config.Mixing == Mixing.CutMix ? MixKind.CutMix : MixKind.MixUp, config.MixAlpha, config.PlainLoss);
+            : new MixingOptions(config.Mixing == Mixing.CutMix ? MixKind.CutMix : MixKind.MixUp, config.MixAlpha, config.PlainWeight);
         if (monitorFactory is null && config.MonitorTrain is not null)
             throw new ArgumentException("the config names monitor folders but the trainer was given no monitor (pass Uft.Evaluation.TrainingMonitor.Create)", nameof(config));
         var monitor = monitorFactory?.Invoke(config, norms, target.Items, ct) ?? NoMonitor.Instance;
@@ -227,7 +227,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             }
             var (knn, align, uniform) = measured;
             int n = Math.Max(1, trained);
-            var m = new EpochMetrics(epoch + 1, step, lossSum / n, mixing is { KeepPlainLoss: false } ? null : plainSum / n, mixing is null ? null : mixSum / n, optimizer.LearningRate,
+            var m = new EpochMetrics(epoch + 1, step, lossSum / n, mixing is { MixedTermAlone: true } ? null : plainSum / n, mixing is null ? null : mixSum / n, optimizer.LearningRate,
                 images / Math.Max(1e-9, trainedSums.Seconds), trainedSums.Seconds, knn, align, uniform, skipped);
             // Checkpoint first, carrying the epoch's line: a kill between the two leaves a checkpoint whose line the
             // resume restores, never a line without its checkpoint.

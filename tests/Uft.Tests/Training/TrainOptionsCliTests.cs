@@ -70,6 +70,22 @@ public sealed class TrainOptionsCliTests : IDisposable
         Assert.Equal(0.5, new TrainConfig { Lr = 0.5 }.LrFor(100));
     }
 
+    [Theory]
+    [InlineData("""{ "target": "x", "plainLoss": false }""", 0.0)] // config.json of a --no-plain-loss run, before --plain-weight
+    [InlineData("""{ "target": "x", "plainLoss": true }""", 1.0)]
+    [InlineData("""{ "target": "x" }""", 1.0)]
+    [InlineData("""{ "target": "x", "plainWeight": 0.5 }""", 0.5)]
+    public void ConfigsWrittenBeforeThePlainWeightResumeWithTheWeightTheyTrainedWith(string json, double weight)
+    {
+        string path = Path.Combine(output, "plain.json");
+        File.WriteAllText(path, json);
+        var c = TrainConfig.Load(path);
+        Assert.Equal(weight, c.PlainWeight);
+        var written = JsonNode.Parse(c.ToJson())!.AsObject();
+        Assert.Equal(weight, (double)written["plainWeight"]!);
+        Assert.False(written.ContainsKey("plainLoss"));
+    }
+
     public void Dispose()
     {
         SmallRun.Delete(output);
