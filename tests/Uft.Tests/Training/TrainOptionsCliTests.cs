@@ -32,7 +32,7 @@ public sealed class TrainOptionsCliTests : IDisposable
         var r = Cli.Run(Args("--epochs", "1", "--batch-size", "32", "--key-momentum-horizon", "0.5", "--scale-blur", "--keep-same-image-negatives"));
         Assert.True(r.ExitCode == 0, r.All);
         Assert.Contains("batch size 32 is more than the 16 images: using 16, lr 0.0018", r.All);
-        Assert.Contains("key momentum 0: an EMA horizon of 0.5 x 1 steps", r.All); // a one-step horizon or less: m = 0
+        Assert.Contains("key momentum 0: an EMA horizon of 0.5 x 1 steps; below 0.99", r.All); // a one-step horizon or less: m = 0
         string run = Path.Combine(output, "opts");
         Assert.Equal(0.001875, SmallRun.Metrics(run).Single().Lr, 12); // was 0.03 x 32/256 = 0.00375
         AssertRecorded();
