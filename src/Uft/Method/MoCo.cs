@@ -26,7 +26,7 @@ public sealed class MoCo : Module
 {
     readonly Encoder encoder_q, encoder_k;
     readonly Tensor queue, queue_ids;
-    readonly HeldScalar keep = new(), blend = new();
+    readonly HeldScalar keep = new(), blend = new(), plainWeight = new();
 
     /// <summary>The options; settable so a trainer can fix the key momentum once the run's length is known.</summary>
     public MoCoOptions Options { get => options; set => options = value.Validated(); }
@@ -87,7 +87,7 @@ public sealed class MoCo : Module
     /// <param name="imQ">Query views (N, 3, H, W).</param>
     /// <param name="imK">Key views of the same images (N, 3, H, W).</param>
     /// <param name="rng">The step's random draws (key shuffle, mixing); see <see cref="RandomDraws.ForStep"/>.</param>
-    /// <param name="mix">The mixed-query term, or null for plain MoCo.</param>
+    /// <param name="mix">The mixed-query term and the plain term's weight beside it, or null for plain MoCo.</param>
     /// <param name="ids">Each image's id (non-negative, unique per image of the data set), enqueued with its key; with
     /// <see cref="MoCoOptions.MaskSameImage"/> the negatives holding a query's own image are left out. Null: no ids.</param>
     public MoCoStepResult Step(Tensor imQ, Tensor imK, Random rng, MixingOptions? mix = null, IReadOnlyList<int>? ids = null)
@@ -99,7 +99,7 @@ public sealed class MoCo : Module
         using var scope = NewDisposeScope();
         // Trained on the mixed term alone, the plain queries are never encoded: the step then costs about what a naive
         // step does (one query forward and backward) instead of half as much again.
-        var q = mix is { KeepPlainLoss: false } ? null : functional.normalize(encoder_q.call(imQ), p: 2, dim: 1);
+        var q = mix is { MixedTermAlone: true } ? null : functional.normalize(encoder_q.call(imQ), p: 2, dim: 1);
         Tensor k;
         using (no_grad())
         {
@@ -123,7 +123,9 @@ public sealed class MoCo : Module
             // A mixed query holds two images: a key of either is no negative.
             var excludeMix = exclude is null ? null : SameImageNegatives.Mask(idsT!, idsT!.index_select(0, partner), queue_ids);
             var mixTerm = MixedQueryLoss.Loss(qMix, k, kPartner, negatives, T, mixed.Lambda, excludeMix);
-            loss = plain is null ? mixTerm : plain.add(mixTerm, HeldScalar.One);
+            loss = plain is null ? mixTerm
+                : mix.PlainWeight == 1 ? plain.add(mixTerm, HeldScalar.One)
+                : mixTerm.add(plain, plainWeight.Of(mix.PlainWeight));
             mixLoss = mixTerm.@float().item<float>();
             lambda = mixed.Lambda;
         }

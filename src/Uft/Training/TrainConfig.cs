@@ -35,8 +35,13 @@ public sealed record TrainConfig
     public int? ReplayCount { get; init; }
     public Mixing Mixing { get; init; } = Mixing.CutMix;
     public double MixAlpha { get; init; } = 1.0;
-    /// <summary>Keep the plain MoCo term beside the mixed-query term.</summary>
-    public bool PlainLoss { get; init; } = true;
+    /// <summary>The plain MoCo term's weight beside the mixed-query term (<c>--plain-weight</c>): 1 the paper's sum, 0 the
+    /// mixed term alone.</summary>
+    public double PlainWeight { get; init; } = 1.0;
+    /// <summary>Reads config.json of runs started before <see cref="PlainWeight"/>, whose <c>plainLoss: false</c> meant
+    /// weight 0, so such a run resumes as it started; never written.</summary>
+    [JsonInclude, JsonPropertyName("plainLoss"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    bool? LegacyPlainLoss { get => null; init { if (value == false) PlainWeight = 0; } }
 
     public int Epochs { get; init; } = 200;
     /// <summary>Training budget in minutes (<c>--minutes</c>): a short measured warm-up sets <see cref="Epochs"/> so the run
@@ -191,7 +196,8 @@ public sealed record TrainConfig
         Require(Source is not null || Preset is not ("uft" or "replay-only"),
             $"--source: preset {Preset} replays source data; give --source <folder> or use --preset naive or mix-only");
         Require(MixAlpha > 0, $"--mix-alpha {MixAlpha}: must be positive (1 = uniform λ)");
-        Require(Mixing != Mixing.None || PlainLoss, "--no-plain-loss: needs a mixing (--mixing cutmix or mixup), else there is no loss left");
+        Require(PlainWeight >= 0 && !double.IsInfinity(PlainWeight), $"--plain-weight {PlainWeight}: must be 0 or more (1 = the paper's sum, 0 = the mixed term alone)");
+        Require(Mixing != Mixing.None || PlainWeight == 1, $"--plain-weight {PlainWeight}: weighs the plain term against the mixed one; needs a mixing (--mixing cutmix or mixup)");
         Require(Dim > 0, $"--dim {Dim}: must be positive");
         Require(QueueSize > 0, $"--queue-size {QueueSize}: must be positive");
         Require(!(FreezeBn == true && RandomInit), "--freeze-bn: keeps pretrained batch-norm statistics, but this run starts from random weights; drop --freeze-bn");

@@ -117,7 +117,7 @@ public class MoCoTests
         Assert.False(moco.Queue.narrow(0, 0, 4).equal(queueBefore.narrow(0, 0, 4)).all().item<bool>());
         Assert.True(moco.Queue.narrow(0, 4, 2).equal(queueBefore.narrow(0, 4, 2)).all().item<bool>());
 
-        using var alone = moco.Step(imQ, imK, new Random(2), new MixingOptions(Kind: MixKind.MixUp, KeepPlainLoss: false));
+        using var alone = moco.Step(imQ, imK, new Random(2), new MixingOptions(Kind: MixKind.MixUp, PlainWeight: 0));
         Assert.Equal(alone.MixLoss, alone.Loss.item<float>(), 1e-5);
         using var plain = moco.Step(imQ, imK, new Random(3));
         Assert.Equal(plain.PlainLoss, plain.Loss.item<float>(), 1e-5);
@@ -137,7 +137,7 @@ public class MoCoTests
         using var imQ = randn(4, 3, 32, 32);
         using var imK = randn(4, 3, 32, 32);
         using var both = full.Step(imQ, imK, new Random(5), new MixingOptions(), [0, 1, 2, 3]);
-        using var mixed = alone.Step(imQ, imK, new Random(5), new MixingOptions(KeepPlainLoss: false), [0, 1, 2, 3]);
+        using var mixed = alone.Step(imQ, imK, new Random(5), new MixingOptions(PlainWeight: 0), [0, 1, 2, 3]);
         Assert.Equal(both.Lambda, mixed.Lambda);
         Assert.Equal(both.MixLoss, mixed.Loss.item<float>(), 1e-5);
         Assert.Equal(both.MixLoss, mixed.MixLoss, 1e-5);
@@ -145,6 +145,28 @@ public class MoCoTests
         Assert.True(full.Queue.equal(alone.Queue).all().item<bool>());
         mixed.Loss.backward();
         Assert.All(alone.QueryParameters(), p => Assert.NotNull(p.Parameter.grad));
+    }
+
+    [Fact]
+    public void ThePlainWeightScalesThePlainTermAndNothingElse()
+    {
+        // The same state and draws as the paper's sum (w = 1): w = 0.3 gives 0.3 * plain + mixed with both terms as they
+        // were, so the weight is a loss weight and not, say, a change of the queries or of the mix.
+        manual_seed(0);
+        using var sum = Tiny(queue: 6);
+        using var weighted = Tiny(queue: 6);
+        weighted.load_state_dict(sum.state_dict());
+        sum.train(); weighted.train();
+        using var imQ = randn(4, 3, 32, 32);
+        using var imK = randn(4, 3, 32, 32);
+        using var one = sum.Step(imQ, imK, new Random(7), new MixingOptions(), [0, 1, 2, 3]);
+        using var w = weighted.Step(imQ, imK, new Random(7), new MixingOptions(PlainWeight: 0.3), [0, 1, 2, 3]);
+        Assert.Equal(one.PlainLoss, w.PlainLoss, 1e-5);
+        Assert.Equal(one.MixLoss, w.MixLoss, 1e-5);
+        Assert.Equal(0.3 * one.PlainLoss + one.MixLoss, w.Loss.item<float>(), 1e-4);
+        Assert.NotEqual(one.Loss.item<float>(), w.Loss.item<float>(), 2);
+        using var negative = Tiny(queue: 6);
+        Assert.Contains("--plain-weight", Assert.Throws<UftException>(() => negative.Step(imQ, imK, new Random(7), new MixingOptions(PlainWeight: -1))).Message);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class TrainOptionsCliTests : IDisposable
         var r = Cli.Run(Args("--epochs", "1", "--batch-size", "32", "--key-momentum-horizon", "0.5", "--scale-blur", "--keep-same-image-negatives"));
         Assert.True(r.ExitCode == 0, r.All);
         Assert.Contains("batch size 32 is more than the 16 images: using 16, lr 0.0018", r.All);
-        Assert.Contains("key momentum 0: an EMA horizon of 0.5 x 1 steps", r.All); // a one-step horizon or less: m = 0
+        Assert.Contains("key momentum 0: an EMA horizon of 0.5 x 1 steps; below 0.99", r.All); // a one-step horizon or less: m = 0
         string run = Path.Combine(output, "opts");
         Assert.Equal(0.001875, SmallRun.Metrics(run).Single().Lr, 12); // was 0.03 x 32/256 = 0.00375
         AssertRecorded();
@@ -68,6 +68,22 @@ public sealed class TrainOptionsCliTests : IDisposable
         Assert.Equal((true, false, (double?)null, 0.99), (c.MaskSameImage, c.ScaleBlur, c.KeyMomentumHorizon, c.KeyMomentum));
         Assert.Equal(0.015 * 100 / 256, new TrainConfig().LrFor(100), 12);
         Assert.Equal(0.5, new TrainConfig { Lr = 0.5 }.LrFor(100));
+    }
+
+    [Theory]
+    [InlineData("""{ "target": "x", "plainLoss": false }""", 0.0)] // config.json of a --no-plain-loss run, before --plain-weight
+    [InlineData("""{ "target": "x", "plainLoss": true }""", 1.0)]
+    [InlineData("""{ "target": "x" }""", 1.0)]
+    [InlineData("""{ "target": "x", "plainWeight": 0.5 }""", 0.5)]
+    public void ConfigsWrittenBeforeThePlainWeightResumeWithTheWeightTheyTrainedWith(string json, double weight)
+    {
+        string path = Path.Combine(output, "plain.json");
+        File.WriteAllText(path, json);
+        var c = TrainConfig.Load(path);
+        Assert.Equal(weight, c.PlainWeight);
+        var written = JsonNode.Parse(c.ToJson())!.AsObject();
+        Assert.Equal(weight, (double)written["plainWeight"]!);
+        Assert.False(written.ContainsKey("plainLoss"));
     }
 
     public void Dispose()
