@@ -124,49 +124,57 @@ public class MoCoTests
         Assert.True(double.IsNaN(plain.MixLoss) && double.IsNaN(plain.Lambda));
     }
 
+    /// <summary>Two MoCos in the same state take one step on the same images under the same draws (key shuffle, mix):
+    /// the paper's sum of the two terms, and the plain term at <paramref name="weight"/>.</summary>
+    sealed record TwinSteps(MoCo Sum, MoCo Weighted, MoCoStepResult One, MoCoStepResult W) : IDisposable
+    {
+        public static TwinSteps Take(double weight, int draws)
+        {
+            manual_seed(0);
+            var sum = Tiny(queue: 6);
+            var weighted = Tiny(queue: 6);
+            weighted.load_state_dict(sum.state_dict());
+            sum.train(); weighted.train();
+            using var imQ = randn(4, 3, 32, 32);
+            using var imK = randn(4, 3, 32, 32);
+            return new(sum, weighted, sum.Step(imQ, imK, new Random(draws), new MixingOptions(), [0, 1, 2, 3]),
+                weighted.Step(imQ, imK, new Random(draws), new MixingOptions(PlainWeight: weight), [0, 1, 2, 3]));
+        }
+
+        public void Dispose()
+        {
+            One.Dispose(); W.Dispose(); Sum.Dispose(); Weighted.Dispose();
+        }
+    }
+
     [Fact]
     public void TheMixedTermAloneIsTheFullStepsMixedTermWithoutEncodingThePlainQueries()
     {
-        // Two MoCos in the same state, the same draws (key shuffle, CutMix box): dropping the plain term must leave the
-        // mixed term as it is, and the plain queries are not encoded at all (no plain loss, no positive similarity).
-        manual_seed(0);
-        using var full = Tiny(queue: 6);
-        using var alone = Tiny(queue: 6);
-        alone.load_state_dict(full.state_dict());
-        full.train(); alone.train();
-        using var imQ = randn(4, 3, 32, 32);
-        using var imK = randn(4, 3, 32, 32);
-        using var both = full.Step(imQ, imK, new Random(5), new MixingOptions(), [0, 1, 2, 3]);
-        using var mixed = alone.Step(imQ, imK, new Random(5), new MixingOptions(PlainWeight: 0), [0, 1, 2, 3]);
-        Assert.Equal(both.Lambda, mixed.Lambda);
-        Assert.Equal(both.MixLoss, mixed.Loss.item<float>(), 1e-5);
-        Assert.Equal(both.MixLoss, mixed.MixLoss, 1e-5);
-        Assert.True(double.IsNaN(mixed.PlainLoss) && double.IsNaN(mixed.PositiveSimilarity));
-        Assert.True(full.Queue.equal(alone.Queue).all().item<bool>());
-        mixed.Loss.backward();
-        Assert.All(alone.QueryParameters(), p => Assert.NotNull(p.Parameter.grad));
+        // Dropping the plain term (w = 0) must leave the mixed term as it is, and the plain queries are not encoded at
+        // all (no plain loss, no positive similarity).
+        using var t = TwinSteps.Take(0, draws: 5);
+        Assert.Equal(t.One.Lambda, t.W.Lambda);
+        Assert.Equal(t.One.MixLoss, t.W.Loss.item<float>(), 1e-5);
+        Assert.Equal(t.One.MixLoss, t.W.MixLoss, 1e-5);
+        Assert.True(double.IsNaN(t.W.PlainLoss) && double.IsNaN(t.W.PositiveSimilarity));
+        Assert.True(t.Sum.Queue.equal(t.Weighted.Queue).all().item<bool>());
+        t.W.Loss.backward();
+        Assert.All(t.Weighted.QueryParameters(), p => Assert.NotNull(p.Parameter.grad));
     }
 
     [Fact]
     public void ThePlainWeightScalesThePlainTermAndNothingElse()
     {
-        // The same state and draws as the paper's sum (w = 1): w = 0.3 gives 0.3 * plain + mixed with both terms as they
-        // were, so the weight is a loss weight and not, say, a change of the queries or of the mix.
-        manual_seed(0);
-        using var sum = Tiny(queue: 6);
-        using var weighted = Tiny(queue: 6);
-        weighted.load_state_dict(sum.state_dict());
-        sum.train(); weighted.train();
-        using var imQ = randn(4, 3, 32, 32);
-        using var imK = randn(4, 3, 32, 32);
-        using var one = sum.Step(imQ, imK, new Random(7), new MixingOptions(), [0, 1, 2, 3]);
-        using var w = weighted.Step(imQ, imK, new Random(7), new MixingOptions(PlainWeight: 0.3), [0, 1, 2, 3]);
-        Assert.Equal(one.PlainLoss, w.PlainLoss, 1e-5);
-        Assert.Equal(one.MixLoss, w.MixLoss, 1e-5);
-        Assert.Equal(0.3 * one.PlainLoss + one.MixLoss, w.Loss.item<float>(), 1e-4);
-        Assert.NotEqual(one.Loss.item<float>(), w.Loss.item<float>(), 2);
-        using var negative = Tiny(queue: 6);
-        Assert.Contains("--plain-weight", Assert.Throws<UftException>(() => negative.Step(imQ, imK, new Random(7), new MixingOptions(PlainWeight: -1))).Message);
+        // w = 0.3 gives 0.3 * plain + mixed with both terms as they were, so the weight is a loss weight and not, say, a
+        // change of the queries or of the mix.
+        using var t = TwinSteps.Take(0.3, draws: 7);
+        Assert.Equal(t.One.PlainLoss, t.W.PlainLoss, 1e-5);
+        Assert.Equal(t.One.MixLoss, t.W.MixLoss, 1e-5);
+        Assert.Equal(0.3 * t.One.PlainLoss + t.One.MixLoss, t.W.Loss.item<float>(), 1e-4);
+        Assert.NotEqual(t.One.Loss.item<float>(), t.W.Loss.item<float>(), 2);
+        using var x = randn(4, 3, 32, 32);
+        var refused = Assert.Throws<UftException>(() => t.Sum.Step(x, x, new Random(7), new MixingOptions(PlainWeight: -1)));
+        Assert.Contains("--plain-weight", refused.Message);
     }
 
     [Fact]
