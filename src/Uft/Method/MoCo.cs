@@ -123,9 +123,7 @@ public sealed class MoCo : Module
             // A mixed query holds two images: a key of either is no negative.
             var excludeMix = exclude is null ? null : SameImageNegatives.Mask(idsT!, idsT!.index_select(0, partner), queue_ids);
             var mixTerm = MixedQueryLoss.Loss(qMix, k, kPartner, negatives, T, mixed.Lambda, excludeMix);
-            loss = plain is null ? mixTerm
-                : mix.PlainWeight == 1 ? plain.add(mixTerm, HeldScalar.One)
-                : mixTerm.add(plain, plainWeight.Of(mix.PlainWeight));
+            loss = plain is null ? mixTerm : mixTerm.add(plain, plainWeight.Of(mix.PlainWeight));
             mixLoss = mixTerm.@float().item<float>();
             lambda = mixed.Lambda;
         }
