@@ -125,7 +125,7 @@ LEVERS
   # Issue 15 item 7 at the longer budget: the queue mask off at 15 minutes under freeze3, against b15-ucmerced-uft-freeze3.
   for seed in 0 1; do echo "b15-ucmerced-uft-freeze3-nomask-s$seed|ucmerced|uft|15|112|$seed|$f3 --keep-same-image-negatives"; done
   # Issue 15 items 7 and 8 at the longer budget where they still lack it: key momentum from a 5% horizon on both targets
-  # (at 15 minutes it gives m of about 0.97-0.99, nearer 0.999 than the 5-minute cells' 0.79-0.89, which lost 2.5-59
+  # (at 15 minutes it gave m 0.962-0.972, nearer 0.999 than the 5-minute cells' 0.79-0.89, which lost 2.5-59
   # points), and the queue mask off on caltech101; seed 0 of all three first, against b15-<t>-uft-freeze3-s<seed>.
   for seed in 0 1; do
     for t in ucmerced caltech101; do echo "b15-$t-uft-freeze3-horizon5-s$seed|$t|uft|15|112|$seed|$f3 --key-momentum-horizon 0.05"; done
