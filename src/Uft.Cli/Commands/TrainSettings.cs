@@ -67,7 +67,7 @@ class TrainSettings : CommandSettings
     public bool TrainBn { get; init; }
     [CommandOption("--device <DEV>")] [Description("cpu, cuda or auto (default cpu).")]
     public string? Device { get; init; }
-    [CommandOption("--key-momentum-horizon <F>")] [Description("Key-encoder EMA horizon as a fraction of the run's steps: m = 1 - 1/(F x steps), in place of --key-momentum (default off: 5% horizons lost 2.5-59 retrieval points in 5-minute runs and 6.4-7.6 BCubed precision points at 224 px in 15-minute ones, docs/study.md).")]
+    [CommandOption("--key-momentum-horizon <F>")] [Description("Key-encoder EMA horizon as a fraction of the run's steps: m = 1 - 1/(F x steps), in place of --key-momentum (default off: " + Uft.Method.KeyMomentum.StudyFinding + ").")]
     public double? KeyMomentumHorizon { get; init; }
     [CommandOption("--keep-same-image-negatives")] [Description("Keep a query's own older keys among its negatives as before they were masked (default off: masked out, as MoCo's loss defines).")]
     public bool KeepSameImageNegatives { get; init; }

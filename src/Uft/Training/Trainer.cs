@@ -264,10 +264,10 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         if (config.KeyMomentumHorizon is not double horizon) return null;
         long steps = (long)config.Epochs * loader.BatchesPerEpoch;
         moco.Options = moco.Options with { Momentum = KeyMomentum.FromHorizon(horizon, steps) };
-        // The study's 5% horizons (m 0.79-0.89 over 96-176 steps) lost 2.5-59 retrieval points against 0.999: say so where
-        // a user would first see such a momentum.
+        // The warning goes where a user first sees such a momentum.
         return $"key momentum {moco.Options.Momentum:G4}: an EMA horizon of {horizon:G3} x {steps} steps" +
-               (moco.Options.Momentum < 0.99 ? "; below 0.99 the key encoder follows the query encoder too closely for a consistent queue (in the study 5-minute runs lost 2.5-59 retrieval points, 15-minute runs 6.4-7.6 BCubed precision points at 224 px; docs/study.md)" : "");
+               (moco.Options.Momentum < KeyMomentum.WarnBelow
+                   ? $"; below {KeyMomentum.WarnBelow.ToString(System.Globalization.CultureInfo.InvariantCulture)} the key encoder follows the query encoder too closely for a consistent queue (in the study {KeyMomentum.StudyFinding})" : "");
     }
 
     /// <summary>Training mode as this run trains <paramref name="epoch"/>: batch norm kept where the config keeps it,
