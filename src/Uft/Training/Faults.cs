@@ -8,7 +8,8 @@ namespace Uft.Training;
 /// environment variable <c>UFT_FAULT</c>, a comma-separated list; unset (the normal case) it does nothing:
 /// <list type="bullet">
 /// <item><c>sleep-checkpoint=MS</c>, <c>sleep-monitor=MS</c>, <c>sleep-step=MS</c>: sleep at each stage of a checkpoint write,
-/// before the monitor, after each step (widens the window a kill lands in).</item>
+/// before the monitor, after each step (widens the window a kill lands in); <c>sleep-step=MS@N</c> from global step N
+/// (0-based) on, as when a machine slows down during a run.</item>
 /// <item><c>sleep-commit-NAME=MS</c>: sleep before the rename that replaces the file NAME (e.g. backbone.safetensors), its
 /// new content complete in a temporary file: a reader in that window must see the old file whole.</item>
 /// <item><c>io-error-checkpoint</c>: the checkpoint write fails with an IOException after the tensors are written to the
@@ -36,10 +37,13 @@ public static class Faults
         if (Active.TryGetValue("gc-stress", out var ms)) GcStress.Start(TimeSpan.FromMilliseconds(int.Parse(ms)));
     }
 
-    /// <summary>Sleeps when <c>sleep-&lt;point&gt;=MS</c> is set.</summary>
-    public static void Sleep(string point)
+    /// <summary>Sleeps when <c>sleep-&lt;point&gt;=MS</c> is set, or <c>sleep-&lt;point&gt;=MS@N</c> and
+    /// <paramref name="step"/> is N or later.</summary>
+    public static void Sleep(string point, long step = 0)
     {
-        if (Active.TryGetValue("sleep-" + point, out var ms)) Thread.Sleep(int.Parse(ms));
+        if (!Active.TryGetValue("sleep-" + point, out var spec)) return;
+        var parts = spec.Split('@');
+        if (parts.Length == 1 || step >= long.Parse(parts[1])) Thread.Sleep(int.Parse(parts[0]));
     }
 
     /// <summary>Throws an IOException when <c>io-error-&lt;point&gt;</c> is set.</summary>

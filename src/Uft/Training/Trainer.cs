@@ -114,6 +114,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         if (config.Minutes is not null && !resume)
         {
             plan = BudgetWarmup.Plan(config, moco, lr, loader, monitor, mixing, device, sinceStart, ct);
+            assumedStep = plan.SecondsPerStep;
             config = config with { Epochs = plan.Epochs, MonitorEvery = plan.MonitorEvery };
             setup.Add(plan.Describe());
         }
@@ -123,7 +124,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         else if (config.HeadWarmup > 0)
             setup.Add($"--head-warmup {config.HeadWarmup:G3}: a one-epoch run leaves no epoch for the head alone; ignored");
         if (TrainConfig.TooFewEpochsToMix(config) is { } warning) setup.Add(warning);
-        var schedule = new LrSchedule(lr, config.Epochs, config.WarmupEpochs);
+        var schedule = config.Schedule(lr);
         Run.Prepare(config, resume);
         replay?.Save(Run.ReplayList);
         foreach (var n in setup) notice(n);
@@ -141,6 +142,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             notice($"resumed from {path}: {epoch} of {config.Epochs} epochs done, step {step}");
         }
         var history = Run.ReadMetrics();
+        (double Seconds, long Steps) timed = (0, 0); // the steps of this process's epochs, for --minutes' checks
 
         for (; epoch < config.Epochs; epoch++)
         {
@@ -190,28 +192,18 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 }
                 images += b.Count;
                 step++;
-                Faults.Sleep("step");
+                Faults.Sleep("step", step - 1);
                 progress?.Report(new TrainProgress(epoch + 1, config.Epochs, (int)(step - (long)epoch * loader.BatchesPerEpoch), loader.BatchesPerEpoch,
                     loss, optimizer.LearningRate, (images - sums.Images) / clock.Elapsed.TotalSeconds));
                 if (ct.IsCancellationRequested) return Stopped(moco, optimizer, epoch, step, SoFar(), history);
             }
             var trainedSums = SoFar();
-            if (plan is not null && epoch == ReplanEpoch(config))
+            if (plan is not null)
             {
-                // The warm-up's few seconds misjudged a 32-px step by 30-36% in the study, and the machine's speed drifts
-                // (docs/study.md): the first epoch whose learning rate does not depend on the run's length checks the
-                // plan, so the run stays an ordinary run of the epochs it ends with.
-                double perStep = trainedSums.Seconds / loader.BatchesPerEpoch;
-                var (epochs, estimate) = plan.Replan(epoch + 1, sinceStart.Elapsed.TotalSeconds, perStep,
-                    monitor.IsActive ? config.MonitorEvery : null, config.WarmupEpochs + 1);
-                if (epochs != config.Epochs)
-                {
-                    notice(plan.DescribeReplan(epoch + 1, perStep, epochs, estimate));
-                    config = config with { Epochs = epochs };
-                    schedule = new LrSchedule(lr, config.Epochs, config.WarmupEpochs);
-                    if (KeyMomentumFromHorizon(moco, loader) is { } momentumNotice) notice(momentumNotice);
-                    Run.SaveConfig(config);
-                }
+                timed = (timed.Seconds + trainedSums.Seconds, timed.Steps + loader.BatchesPerEpoch);
+                if (ReplanEpoch(config) is >= 0 and var first && epoch >= first)
+                    schedule = CheckBudget(plan, schedule, epoch + 1, epoch == first, timed.Seconds / timed.Steps, sinceStart.Elapsed.TotalSeconds,
+                        monitor.IsActive ? config.MonitorEvery : null, moco, loader);
             }
             bool measure = (epoch + 1) % config.MonitorInterval == 0 || epoch + 1 == config.Epochs;
             (double?, double?, double?) measured = (null, null, null);
@@ -252,10 +244,35 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         return new TrainResult(history, true, Run.Path, Run.BackboneFile);
     }
 
-    /// <summary>The epoch (0-based) after which --minutes checks its plan: the last whose learning rate is the same for
-    /// any run length (the warm-up epochs rise to the peak whatever the length, and the cosine starts at it). A head
+    /// <summary>The epoch (0-based) after which --minutes first checks its plan: the last whose learning rate is the same
+    /// for any run length (the warm-up epochs rise to the peak whatever the length, and the cosine starts at it). A head
     /// warm-up's length is a share of the epochs, so such a run keeps its first plan.</summary>
     static int ReplanEpoch(TrainConfig c) => c.HeadWarmup > 0 ? -1 : c.WarmupEpochs;
+
+    // The step time the plan in force assumed: the warm-up's, then each re-plan's.
+    double assumedStep;
+
+    /// <summary>--minutes' check of its plan once <paramref name="done"/> epochs have trained, their steps
+    /// <paramref name="perStep"/> each on average. The first check (after <see cref="ReplanEpoch"/>) takes the epochs that
+    /// land nearest the budget, which leaves an ordinary run of that length: the warm-up's few seconds misjudged a 32-px
+    /// step by 30-36% in the study. Later ones follow the machine's speed as it drifts (runs of the study landed 0.76-1.13
+    /// of the budget without them, docs/training.md): they change the length only when the run is heading more than
+    /// <see cref="BudgetPlan.DriftTolerance"/> off, and then the cosine continues from where it is. The schedule from here.</summary>
+    LrSchedule CheckBudget(BudgetPlan plan, LrSchedule schedule, int done, bool first, double perStep, double elapsed, int? monitorEvery, MoCo moco, Loader loader)
+    {
+        double budget = plan.Minutes * 60;
+        if (!first && (done >= config.Epochs || Math.Abs(plan.Projected(done, config.Epochs, elapsed, perStep, monitorEvery) - budget) <= BudgetPlan.DriftTolerance * budget))
+            return schedule;
+        var (epochs, estimate) = plan.Replan(done, elapsed, perStep, monitorEvery, first ? config.WarmupEpochs + 1 : done + 1);
+        if (epochs == config.Epochs) return schedule;
+        var stretched = schedule.Stretched(done, epochs);
+        notice(plan.DescribeReplan(done, perStep, assumedStep, config.Epochs, epochs, estimate, stretched.From is not null));
+        assumedStep = perStep;
+        config = config with { Epochs = epochs, CosineFrom = stretched.From };
+        if (KeyMomentumFromHorizon(moco, loader) is { } momentumNotice) notice(momentumNotice);
+        Run.SaveConfig(config);
+        return stretched;
+    }
 
     /// <summary>Sets the key momentum from --key-momentum-horizon, a share of the run's steps, once the epochs are known
     /// (after --minutes' warm-up, and again if it re-plans: the epochs before then ran with the first plan's); the notice, or null.</summary>

@@ -96,12 +96,32 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
         var (epochs, seconds) = plan.Replan(1, 16, 1.0, monitorEvery: null, minEpochs: 1);
         Assert.Equal(5, epochs);
         Assert.Equal(56, seconds, 9);
-        string line = plan.DescribeReplan(1, 1.0, epochs, seconds);
+        string line = plan.DescribeReplan(1, 1.0, plan.SecondsPerStep, 11, epochs, seconds, bent: false);
         Assert.Equal("--minutes 1: epoch 1's steps took 1.00 s each where the warm-up measured 0.50: 5 epochs in all instead of 11, about 0.9 min", line);
         // On plan: the same epochs. 2% slower keeps them too (11 epochs end at 11.1 + 10 x 5.1 = 62.1, +2.1; 10 at 57, -3),
         // where keeping only what fits would have cut one.
         Assert.Equal(11, plan.Replan(1, 11, 0.5, monitorEvery: null, minEpochs: 1).Epochs);
         Assert.Equal(11, plan.Replan(1, 11.1, 0.51, monitorEvery: null, minEpochs: 1).Epochs);
+    }
+
+    [Fact]
+    public void ALaterCheckProjectsTheRunAtTheMeanStepSoFar()
+    {
+        // The plan of the test above after its re-plan: 5 epochs of 10 steps, no checkpoint cost. After 3 epochs at 16 + 2 x
+        // 10 = 36 s, steps at 1.0 s end at 36 + 2 x 10 = 56; steps slowed to a mean of 1.5 s end at 36 + 2 x 15 = 66 (+10%).
+        var plan = new BudgetPlan(1, 11, 6, 0.5, 10, 0, 0, 0, 4);
+        Assert.Equal(56, plan.Projected(3, 5, 36, 1.0, monitorEvery: null), 9);
+        Assert.Equal(66, plan.Projected(3, 5, 36, 1.5, monitorEvery: null), 9);
+        // A 2 s measurement after every epoch: epochs 3 to 5 measure, 6 s more.
+        Assert.Equal(72, (plan with { SecondsPerMonitor = 2 }).Projected(3, 5, 36, 1.5, monitorEvery: 1), 9);
+        Assert.Equal(0.1, BudgetPlan.DriftTolerance);
+        // Re-planned at 1.5 s a step: 4 epochs end at 36 + 15 = 51 (-9), 5 at 66 (+6) -> 5, as planned; at 2.0 s, 4 end at
+        // 56 (-4), 5 at 76 (+16) -> 4.
+        Assert.Equal(5, plan.Replan(3, 36, 1.5, monitorEvery: null, minEpochs: 4).Epochs);
+        Assert.Equal(4, plan.Replan(3, 36, 2.0, monitorEvery: null, minEpochs: 4).Epochs);
+        string line = plan.DescribeReplan(3, 2.0, 1.0, 5, 4, 56, bent: true);
+        Assert.Equal("--minutes 1: epochs 1-3's steps took 2.00 s each where the plan assumed 1.00: 4 epochs in all instead of 5, " +
+                     "about 0.9 min; the learning rate's cosine continues from epoch 3's", line);
     }
 
     [Fact]
@@ -172,7 +192,8 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
         Assert.Equal(minutes, saved.Minutes);
         Assert.Equal(budgeted.Epochs.Count, saved.Epochs);
         // The warm-up leaves no trace: the same epochs without a budget give the same losses and weights.
-        var plain = new Trainer(Small("plain", output, target) with { Epochs = saved.Epochs, HeadWarmup = headWarmup }).Train();
+        // A check after the first re-plan that changed the length bends the cosine; config.json says where.
+        var plain = new Trainer(Small("plain", output, target) with { Epochs = saved.Epochs, CosineFrom = saved.CosineFrom, HeadWarmup = headWarmup }).Train();
         SmallRun.AssertSameRun(plain.RunFolder, budgeted.RunFolder, tolerance: 1e-5);
         // Within ±15% of the budget (issue 16). Before the warm-up timed 6 s of steps and took the later half's median,
         // this run ended at 17.3 s of 24 (-28%, idle machine, 2026-12-01): 4 timed steps overestimated a cheap step. Before
@@ -202,5 +223,34 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
         var saved = TrainConfig.Load(Path.Combine(run, "config.json"));
         Assert.Equal(SmallRun.Metrics(run).Count, saved.Epochs);
         Assert.True(seconds <= 1.15 * minutes * 60 && seconds >= 0.85 * minutes * 60, $"{seconds:F1} s for a budget of {minutes * 60} s\n{child.Output}");
+    }
+    // Steps that turn slower after the first re-plan (UFT_FAULT=sleep-step=200@6: 200 ms more from the 7th step, the
+    // second epoch of 6 steps): only the later checks can see it. Without them the run would overrun several-fold; with
+    // them it ends within ±15%, its cosine continuing from the rate it had (config.json records where, and the metrics'
+    // learning rates follow that curve).
+    [Fact]
+    public void ARunThatSlowsDownLaterIsReplannedAgainAndItsCosineContinues()
+    {
+        string target = SmallRun.Target(96), output = Paths.TempDir();
+        const double minutes = 0.5;
+        var clock = Stopwatch.StartNew();
+        using var child = new ChildRun(new Dictionary<string, string> { ["UFT_FAULT"] = "sleep-step=200@6" },
+            "finetune", "--target", target, "--preset", "scratch", "--minutes", minutes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--image-size", "32", "--batch-size", "16", "--workers", "1", "--seed", "7", "--name", "drift", "--output", output);
+        Assert.Equal(0, child.WaitForExit(TimeSpan.FromMinutes(3)));
+        double seconds = clock.Elapsed.TotalSeconds;
+        string what = $"{seconds:F1} s for a budget of {minutes * 60} s\n{child.Output}";
+        log.WriteLine(what);
+        Assert.Matches(@"--minutes 0\.5: epochs 1-\d+'s steps took \d\.\d\d s each where the (warm-up measured|plan assumed) \d\.\d\d: \d+ epochs in all instead of \d+, about \d\.\d min; the learning rate's cosine continues from epoch \d+'s", child.Output);
+        string run = Path.Combine(output, "drift");
+        var saved = TrainConfig.Load(Path.Combine(run, "config.json"));
+        var metrics = SmallRun.Metrics(run);
+        Assert.Equal(metrics.Count, saved.Epochs);
+        Assert.NotNull(saved.CosineFrom);
+        Assert.InRange(saved.CosineFrom.Epoch, 2, saved.Epochs - 1);
+        // Every epoch after the last bend trained at the rate of the recorded curve.
+        var schedule = saved.Schedule(saved.LrFor(saved.BatchSize));
+        for (int e = saved.CosineFrom.Epoch; e < saved.Epochs; e++) Assert.Equal(schedule.At(e), metrics[e].Lr, 9);
+        Assert.True(seconds <= 1.15 * minutes * 60 && seconds >= 0.85 * minutes * 60, what);
     }
 }
