@@ -185,9 +185,13 @@ public static class Comparison
             string backbone = config.Backbone;
             if (arm is not (Arms.None or Arms.BnAdapt))
             {
-                var trainConfig = config.TrainFor(arm);
                 var run = new RunFolder(folder);
                 bool resume = Directory.Exists(run.Checkpoints) && Directory.EnumerateFiles(run.Checkpoints, "*.safetensors").Any();
+                // A resumed arm keeps the configuration it started with (config.json), as `uft finetune --resume` does: under
+                // --minutes its budget chose the epochs and the cosine's bends, which the comparison's settings do not hold.
+                var trainConfig = resume && File.Exists(run.ConfigFile)
+                    ? TrainConfig.Load(run.ConfigFile) with { OutputRoot = config.Folder, Name = arm, Workers = config.Workers }
+                    : config.TrainFor(arm);
                 if (!File.Exists(run.BackboneFile))
                 {
                     var trainer = new Trainer(trainConfig,

@@ -49,10 +49,10 @@ public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds,
     }
 
     /// <summary>How far off the budget a run may be heading before a check after the first re-plan changes its length.
-    /// Replayed on the timings of 101 budgeted runs of the study (per-epoch seconds of metrics.jsonl and each command's
-    /// time), checks after every epoch with the mean step so far landed all of them within 0.88-1.13 of the budget
-    /// (with the first re-plan alone: 0.77-1.86), at tolerances from 3% to 10% alike; 10% re-planned 18 runs (at most 5
-    /// times), 5% 44 runs (up to 12 times), so 10%: fewer runs leave the ordinary cosine (docs/training.md).</summary>
+    /// Replayed on the timings of the study's 100 budgeted runs (bench/study/replay_minutes.py), checks after every epoch
+    /// with the mean step so far landed all of them within 0.88-1.13 of the budget (the first check alone: 0.77-1.22) at
+    /// 5%, 8% and 10% alike; 10% re-planned 16 runs (at most 5 times), 5% 43 (up to 12 times), so 10%: fewer runs leave
+    /// the ordinary cosine (docs/training.md).</summary>
     public const double DriftTolerance = 0.1;
 
     /// <summary>The run's expected length in seconds, setup included, if it trains <paramref name="epochs"/> in all, the

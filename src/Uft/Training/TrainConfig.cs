@@ -56,13 +56,13 @@ public sealed record TrainConfig
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 1e-4;
     public int WarmupEpochs { get; init; }
-    /// <summary>Set when <c>--minutes</c> changed the run's length after its cosine had begun: where the schedule continues
-    /// from (<see cref="LrSchedule.Stretched"/>). Null: MoCo's cosine over <see cref="Epochs"/>.</summary>
+    /// <summary>Set when <c>--minutes</c> changed the run's length after its cosine had begun: where the schedule bent
+    /// (<see cref="LrSchedule.Stretched"/>), in order. Null: MoCo's cosine over <see cref="Epochs"/>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public CosinePoint? CosineFrom { get; init; }
+    public IReadOnlyList<CosinePoint>? CosineBends { get; init; }
 
     /// <summary>The learning-rate schedule of this run at peak <paramref name="lr"/>.</summary>
-    public LrSchedule Schedule(double lr) => new(lr, Epochs, WarmupEpochs, CosineFrom);
+    public LrSchedule Schedule(double lr) => new(lr, Epochs, WarmupEpochs, CosineBends);
 
     public int Dim { get; init; } = 128;
     public int QueueSize { get; init; } = 65536;
@@ -198,7 +198,7 @@ public sealed record TrainConfig
         Require(Momentum is >= 0 and < 1, $"--momentum {Momentum}: must be in [0, 1)");
         Require(WeightDecay >= 0, $"--weight-decay {WeightDecay}: must be 0 or more");
         Require(WarmupEpochs >= 0 && WarmupEpochs < Epochs, $"--warmup-epochs {WarmupEpochs}: must be 0 or more and less than --epochs");
-        Require(CosineFrom is null || CosineFrom.Epoch < Epochs, $"--epochs {Epochs}: the run's --minutes re-plan continued its cosine from epoch {CosineFrom?.Epoch}; give more epochs than that");
+        if (LrSchedule.BendsError(CosineBends ?? [], Epochs, WarmupEpochs) is { } bends) throw UftException.Usage(bends);
         Require(ReplayFraction is > 0 and <= 1, $"--replay-fraction {ReplayFraction}: must be in (0, 1], e.g. 0.1 for 10% of the source set");
         Require(ReplayCount is null or > 0, $"--replay-count {ReplayCount}: must be at least 1");
         Require(Source is not null || Preset is not ("uft" or "replay-only"),

@@ -115,7 +115,8 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         {
             plan = BudgetWarmup.Plan(config, moco, lr, loader, monitor, mixing, device, sinceStart, ct);
             assumedStep = plan.SecondsPerStep;
-            config = config with { Epochs = plan.Epochs, MonitorEvery = plan.MonitorEvery };
+            // The budget chooses the curve anew: bends a reused config.json brings from another run do not apply.
+            config = config with { Epochs = plan.Epochs, MonitorEvery = plan.MonitorEvery, CosineBends = null };
             setup.Add(plan.Describe());
         }
         if (KeyMomentumFromHorizon(moco, loader) is { } horizonNotice) setup.Add(horizonNotice);
@@ -266,9 +267,9 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         var (epochs, estimate) = plan.Replan(done, elapsed, perStep, monitorEvery, first ? config.WarmupEpochs + 1 : done + 1);
         if (epochs == config.Epochs) return schedule;
         var stretched = schedule.Stretched(done, epochs);
-        notice(plan.DescribeReplan(done, perStep, assumedStep, config.Epochs, epochs, estimate, stretched.From is not null));
+        notice(plan.DescribeReplan(done, perStep, assumedStep, config.Epochs, epochs, estimate, stretched.Bends.Count > 0));
         assumedStep = perStep;
-        config = config with { Epochs = epochs, CosineFrom = stretched.From };
+        config = config with { Epochs = epochs, CosineBends = stretched.Bends.Count > 0 ? stretched.Bends : null };
         if (KeyMomentumFromHorizon(moco, loader) is { } momentumNotice) notice(momentumNotice);
         Run.SaveConfig(config);
         return stretched;

@@ -45,11 +45,17 @@ public class LrScheduleTests
     public void StretchedWhileEveryEpochTrainedHadThePeakIsMoCosScheduleOfTheNewLength()
     {
         var s = new LrSchedule(0.03, 10).Stretched(1, 20);
-        Assert.Null(s.From);
+        Assert.Empty(s.Bends);
+        Assert.Equal(20, s.Epochs);
         Assert.Equal(0.015 * (1 + Math.Cos(Math.PI / 20)), s.At(1), 12);
         // With 2 warmup epochs, the third (the cosine's first, at the peak) is the last that any length trains alike.
-        Assert.Equal(new LrSchedule(0.03, 20, 2), new LrSchedule(0.03, 12, 2).Stretched(3, 20));
-        Assert.Equal(new CosinePoint(4, 0.2 * Math.PI), new LrSchedule(0.03, 12, 2).Stretched(4, 20).From);  // pi x 2/10
+        var warm = new LrSchedule(0.03, 12, 2);
+        Assert.Empty(warm.Stretched(3, 20).Bends);
+        var bent = warm.Stretched(4, 20);
+        Assert.Equal([new CosinePoint(4, 0.2 * Math.PI)], bent.Bends);                   // pi x 2/10
+        Assert.Equal(0.02, bent.At(1), 12);                                               // the warmup as before
+        Assert.Equal(0.015 * (1 + Math.Cos(0.1 * Math.PI)), bent.At(3), 12);              // the epochs trained keep their rates
+        Assert.Equal(0.015 * (1 + Math.Cos(0.2 * Math.PI + 0.8 * Math.PI / 16)), bent.At(5), 12);
     }
 
     [Fact]
@@ -58,22 +64,30 @@ public class LrScheduleTests
         var ten = new LrSchedule(0.03, 10);
         // After 4 of 10 epochs (phase 0.4 pi) the run becomes 8 long: the phase runs from 0.4 pi to pi over epochs 4-8.
         var eight = ten.Stretched(4, 8);
-        Assert.Equal(new CosinePoint(4, 0.4 * Math.PI), eight.From);
+        Assert.Equal([new CosinePoint(4, 0.4 * Math.PI)], eight.Bends);
         Assert.Equal(ten.At(4), eight.At(4), 12);                                      // 0.015 x (1 + cos 0.4 pi) = 0.019635
         Assert.Equal(0.015 * (1 + Math.Cos(0.7 * Math.PI)), eight.At(6), 12);          // 0.4 pi + 0.6 pi x 2/4: 0.006183
         Assert.Equal(0.0, eight.At(8), 12);
-        Assert.Equal(ten.At(2), eight.At(2), 12);                                      // the epochs before stay as they were
-        // A second stretch continues from the first's curve: at epoch 6 (0.7 pi) to 12 epochs, epoch 9 is at 0.85 pi.
+        Assert.Equal(ten.At(2), eight.At(2), 12);                                      // the epochs before keep their rates
+        // A second stretch continues from the first's curve: at epoch 6 (0.7 pi) to 12 epochs, epoch 9 is at 0.85 pi; every
+        // epoch before keeps the rate it trained at, so the schedule reproduces the whole run.
         var twelve = eight.Stretched(6, 12);
-        Assert.Equal(eight.At(6), twelve.At(6), 12);
+        Assert.Equal([new CosinePoint(4, 0.4 * Math.PI), new CosinePoint(6, 0.7 * Math.PI)], twelve.Bends);
         Assert.Equal(0.015 * (1 + Math.Cos(0.85 * Math.PI)), twelve.At(9), 12);
+        for (int e = 0; e <= 4; e++) Assert.Equal(ten.At(e), twelve.At(e), 12);
+        for (int e = 4; e <= 6; e++) Assert.Equal(eight.At(e), twelve.At(e), 12);
     }
 
     [Fact]
-    public void ABendAtOrPastTheEndIsAUsageErrorNamingEpochs()
+    public void BadBendsAreUsageErrors()
     {
-        var e = Assert.Throws<UftException>(() => new LrSchedule(0.03, 4, 0, new CosinePoint(4, 1.0)));
-        Assert.Contains("--epochs 4", e.Message);
-        Assert.Contains("--epochs", Assert.Throws<UftException>(() => new Uft.Training.TrainConfig { Target = "t", Epochs = 4, CosineFrom = new CosinePoint(5, 1.0) }.Validate()).Message);
+        var e = Assert.Throws<UftException>(() => new LrSchedule(0.03, 4, 0, [new CosinePoint(4, 1.0)]));
+        Assert.Contains("--epochs 4: the run's --minutes re-plan bent its cosine at epoch 4", e.Message);
+        Assert.Contains("--epochs 4: the run's --minutes re-plan bent its cosine at epoch 5",
+            Assert.Throws<UftException>(() => new TrainConfig { Target = "t", Epochs = 4, CosineBends = [new CosinePoint(5, 1.0)] }.Validate()).Message);
+        // A phase that is not a number, out of order, or in the warmup.
+        Assert.Contains("cosineBends: point 1", Assert.Throws<UftException>(() => new LrSchedule(0.03, 10, 0, [new CosinePoint(2, double.NaN)])).Message);
+        Assert.Contains("cosineBends: point 2", Assert.Throws<UftException>(() => new LrSchedule(0.03, 10, 0, [new CosinePoint(4, 1.0), new CosinePoint(3, 1.2)])).Message);
+        Assert.Contains("cosineBends: point 1", Assert.Throws<UftException>(() => new LrSchedule(0.03, 10, 2, [new CosinePoint(2, 0.5)])).Message);
     }
 }

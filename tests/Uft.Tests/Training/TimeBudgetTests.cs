@@ -193,7 +193,7 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
         Assert.Equal(budgeted.Epochs.Count, saved.Epochs);
         // The warm-up leaves no trace: the same epochs without a budget give the same losses and weights.
         // A check after the first re-plan that changed the length bends the cosine; config.json says where.
-        var plain = new Trainer(Small("plain", output, target) with { Epochs = saved.Epochs, CosineFrom = saved.CosineFrom, HeadWarmup = headWarmup }).Train();
+        var plain = new Trainer(Small("plain", output, target) with { Epochs = saved.Epochs, CosineBends = saved.CosineBends, HeadWarmup = headWarmup }).Train();
         SmallRun.AssertSameRun(plain.RunFolder, budgeted.RunFolder, tolerance: 1e-5);
         // Within ±15% of the budget (issue 16). Before the warm-up timed 6 s of steps and took the later half's median,
         // this run ended at 17.3 s of 24 (-28%, idle machine, 2026-12-01): 4 timed steps overestimated a cheap step. Before
@@ -224,8 +224,9 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
         Assert.Equal(SmallRun.Metrics(run).Count, saved.Epochs);
         Assert.True(seconds <= 1.15 * minutes * 60 && seconds >= 0.85 * minutes * 60, $"{seconds:F1} s for a budget of {minutes * 60} s\n{child.Output}");
     }
+
     // Steps that turn slower after the first re-plan (UFT_FAULT=sleep-step=200@6: 200 ms more from the 7th step, the
-    // second epoch of 6 steps): only the later checks can see it. Without them the run would overrun several-fold; with
+    // second epoch of 6 steps): only the later checks can see it. Without them the run would end well over its budget; with
     // them it ends within ±15%, its cosine continuing from the rate it had (config.json records where, and the metrics'
     // learning rates follow that curve).
     [Fact]
@@ -246,11 +247,12 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
         var saved = TrainConfig.Load(Path.Combine(run, "config.json"));
         var metrics = SmallRun.Metrics(run);
         Assert.Equal(metrics.Count, saved.Epochs);
-        Assert.NotNull(saved.CosineFrom);
-        Assert.InRange(saved.CosineFrom.Epoch, 2, saved.Epochs - 1);
-        // Every epoch after the last bend trained at the rate of the recorded curve.
+        Assert.NotNull(saved.CosineBends);
+        Assert.InRange(saved.CosineBends[0].Epoch, 2, saved.Epochs - 1);
+        // Every epoch trained at the rate of the curve config.json records, the bends included: before the first the
+        // ordinary cosine of the length the first check chose, then on from the rate each bend had.
         var schedule = saved.Schedule(saved.LrFor(saved.BatchSize));
-        for (int e = saved.CosineFrom.Epoch; e < saved.Epochs; e++) Assert.Equal(schedule.At(e), metrics[e].Lr, 9);
+        for (int e = 0; e < saved.Epochs; e++) Assert.Equal(schedule.At(e), metrics[e].Lr, 9);
         Assert.True(seconds <= 1.15 * minutes * 60 && seconds >= 0.85 * minutes * 60, what);
     }
 }
