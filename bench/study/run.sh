@@ -7,6 +7,7 @@
 #   bench/study/run.sh --summary       tables of the finished cells -> docs/study-tables.md, and the leading one into docs/results.md
 #   bench/study/run.sh --kshot PATTERN [224]  the paper's K-shot finetune beside the probe for finished cells (and at 224 px)
 #   bench/study/run.sh --recluster     cells evaluated before K-means was averaged over 5 seeds: clustering measured again
+#   python3 bench/study/replay_minutes.py   --minutes' checks replayed on the finished cells' timings (docs/training.md)
 # A cell trains with `uft finetune --minutes M` (a warm-up chooses the epochs; config.json records them), then evaluates
 # the backbone at the training size and at 224 px. Its small results (config.json, metrics.jsonl, eval-<px>.json) are
 # copied to bench/study/results/<cell>/ and should be committed as each cell finishes: a cell whose results are there is
