@@ -45,7 +45,7 @@ public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds,
     {
         double perEpoch = (this with { SecondsPerStep = secondsPerStep }).SecondsPerEpoch;
         int epochs = TimeBudget.EpochsAfter(Minutes, done, elapsedSeconds, perEpoch, SecondsPerEpochExtra, SecondsPerMonitor, monitorEvery, minEpochs);
-        return (epochs, TimeBudget.SecondsAfter(done, epochs, elapsedSeconds, perEpoch, SecondsPerEpochExtra, SecondsPerMonitor, monitorEvery));
+        return (epochs, Projected(done, epochs, elapsedSeconds, secondsPerStep, monitorEvery));
     }
 
     /// <summary>How far off the budget a run may be heading before a check after the first re-plan changes its length.
