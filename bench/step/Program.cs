@@ -1,11 +1,11 @@
 // MoCo step throughput, UFT against PyTorch, side by side, step-only and (with --data) end to end.
-// Step-only: the reference step /work/shared/tools/ref_moco_step.py; same model (ResNet-18 + MLP head, plain BatchNorm,
+// Step-only: the reference step ../shared/tools/ref_moco_step.py (beside the repo); same model (ResNet-18 + MLP head, plain BatchNorm,
 // no key shuffle as in the reference), queue 4096, T 0.2, SGD(0.015, 0.9, 1e-4), random images already in memory:
 // model cost only. 3 warm-up steps, then timed steps.
 // End to end (--data DIR): UFT's Loader (decode + MoCo v2 aug-plus, two views) feeding the same step, against
 // bench/step/ref_epoch.py (torchvision ImageFolder + DataLoader feeding the reference step); 3 warm-up batches.
 // Usage: dotnet run -c Release --project bench/step -- [--data DIR] [--steps32 10] [--steps64 5] [--threads 2] [--bs 64]
-//        [--ref /work/shared/tools/ref_moco_step.py | none] [--python /usr/bin/python3] [--format nhwc] [--dtype bf16]
+//        [--ref ../shared/tools/ref_moco_step.py | none] [--python /usr/bin/python3] [--format nhwc] [--dtype bf16]
 using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
@@ -18,7 +18,7 @@ using static TorchSharp.torch;
 
 var opts = new Dictionary<string, string>
 {
-    ["ref"] = "/work/shared/tools/ref_moco_step.py", ["python"] = "/usr/bin/python3",
+    ["ref"] = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/tools/ref_moco_step.py")), ["python"] = "/usr/bin/python3",
     ["steps32"] = "10", ["steps64"] = "5", ["threads"] = "2", ["bs"] = "64", ["format"] = "nhwc", ["dtype"] = "f32",
     ["data"] = "", ["ref-epoch"] = Path.Combine(AppContext.BaseDirectory, "../../../ref_epoch.py"),
 };

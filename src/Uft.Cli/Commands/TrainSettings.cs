@@ -21,7 +21,7 @@ class TrainSettings : CommandSettings
     public string? Backbone { get; init; }
     [CommandOption("--epochs <N>")] [Description("Training epochs; with --resume, extends the run to N (default 200).")]
     public int? Epochs { get; init; }
-    [CommandOption("--minutes <M>")] [Description("Training budget in minutes: a measured warm-up chooses the --epochs that end nearest it, checked again after the first epoch (default: off, --epochs decides).")]
+    [CommandOption("--minutes <M>")] [Description("Training budget in minutes: a measured warm-up chooses the --epochs that end nearest it, checked after the first epoch and re-planned after any later one heading more than 10% off (default: off, --epochs decides).")]
     public double? Minutes { get; init; }
     [CommandOption("--batch-size <N>")] [Description("Images per step (default 256).")]
     public int? BatchSize { get; init; }
@@ -55,7 +55,7 @@ class TrainSettings : CommandSettings
     public string? MonitorTrain { get; init; }
     [CommandOption("--monitor-test <DIR>")] [Description("Labelled folder: kNN monitor queries (default none: no monitor).")]
     public string? MonitorTest { get; init; }
-    [CommandOption("--monitor-every <N>")] [Description("Run the kNN monitor every N epochs (default 1).")]
+    [CommandOption("--monitor-every <N>")] [Description("Run the kNN monitor every N epochs; 0: about 4 times a run (default 1).")]
     public int? MonitorEvery { get; init; }
     [CommandOption("--skip-nonfinite")] [Description("Skip a batch whose loss or gradient is NaN/Inf (default off: stop the run).")]
     public bool SkipNonFinite { get; init; }

@@ -4,7 +4,7 @@ namespace Uft.Method;
 
 /// <summary>
 /// CutMix (Yun et al. 2019) for queries: one box per batch, as in the authors' reference <c>rand_bbox</c>
-/// (and in /work/shared/tools/ref_moco_step.py), pasted from each image's partner. λ is drawn from Beta(α, α),
+/// (and in ../shared/tools/ref_moco_step.py), pasted from each image's partner. λ is drawn from Beta(α, α),
 /// the box clipped at the border, and λ then recomputed as the exact fraction of the image that was kept, so the
 /// loss weights match the pixels.
 /// </summary>

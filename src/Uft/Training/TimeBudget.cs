@@ -63,9 +63,11 @@ public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds,
             SecondsPerEpochExtra, SecondsPerMonitor, monitorEvery);
 
     /// <summary>The notice of a re-plan that changed the epochs from <paramref name="before"/> to <paramref name="epochs"/>:
-    /// the mean step of the <paramref name="done"/> epochs trained against the <paramref name="assumedPerStep"/> the plan had.</summary>
-    public string DescribeReplan(int done, double secondsPerStep, double assumedPerStep, int before, int epochs, double estimatedSeconds, bool bent) =>
-        $"--minutes {Minutes:G4}: {(done == 1 ? "epoch 1's" : $"epochs 1-{done}'s")} steps took {secondsPerStep:F2} s each where the " +
+    /// the mean step of the epochs trained from <paramref name="firstTimed"/> (1-based; after a head warm-up's) to
+    /// <paramref name="done"/> against the <paramref name="assumedPerStep"/> the plan had.</summary>
+    public string DescribeReplan(int done, double secondsPerStep, double assumedPerStep, int before, int epochs, double estimatedSeconds, bool bent,
+        int firstTimed = 1) =>
+        $"--minutes {Minutes:G4}: {(done == firstTimed ? $"epoch {done}'s" : $"epochs {firstTimed}-{done}'s")} steps took {secondsPerStep:F2} s each where the " +
         $"{(assumedPerStep == SecondsPerStep ? "warm-up measured" : "plan assumed")} {assumedPerStep:F2}: " +
         $"{epochs} epoch{(epochs == 1 ? "" : "s")} in all instead of {before}, about {estimatedSeconds / 60:F1} min" +
         (bent ? $"; the learning rate's cosine continues from epoch {done}'s" : "") +

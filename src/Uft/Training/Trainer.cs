@@ -201,8 +201,9 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             var trainedSums = SoFar();
             if (plan is not null)
             {
-                timed = (timed.Seconds + trainedSums.Seconds, timed.Steps + loader.BatchesPerEpoch);
-                if (ReplanEpoch(config) is >= 0 and var first && epoch >= first)
+                // A head-only epoch's steps skip the backbone's backward: only whole-network epochs time the steps to come.
+                if (epoch >= config.HeadEpochs) timed = (timed.Seconds + trainedSums.Seconds, timed.Steps + loader.BatchesPerEpoch);
+                if (ReplanEpoch(config) is var first && epoch >= first)
                     schedule = CheckBudget(plan, schedule, epoch + 1, epoch == first, timed.Seconds / timed.Steps, sinceStart.Elapsed.TotalSeconds,
                         monitor.IsActive ? config.MonitorEvery : null, moco, loader);
             }
@@ -246,9 +247,11 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
     }
 
     /// <summary>The epoch (0-based) after which --minutes first checks its plan: the last whose learning rate is the same
-    /// for any run length (the warm-up epochs rise to the peak whatever the length, and the cosine starts at it). A head
-    /// warm-up's length is a share of the epochs, so such a run keeps its first plan.</summary>
-    static int ReplanEpoch(TrainConfig c) => c.HeadWarmup > 0 ? -1 : c.WarmupEpochs;
+    /// for any run length (the warm-up epochs rise to the peak whatever the length, and the cosine starts at it), or with
+    /// --head-warmup the first that trains the whole network, whose steps are the ones the rest of the run takes. Such a
+    /// run kept its first plan until CI's warm-up measured steps 2x slower than its epochs took and it ended at -18%
+    /// (19.6 s of 24, 2026-12-03).</summary>
+    static int ReplanEpoch(TrainConfig c) => Math.Max(c.WarmupEpochs, c.HeadEpochs);
 
     // The step time the plan in force assumed: the warm-up's, then each re-plan's.
     double assumedStep;
@@ -264,12 +267,17 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         double budget = plan.Minutes * 60;
         if (!first && (done >= config.Epochs || Math.Abs(plan.Projected(done, config.Epochs, elapsed, perStep, monitorEvery) - budget) <= BudgetPlan.DriftTolerance * budget))
             return schedule;
-        var (epochs, estimate) = plan.Replan(done, elapsed, perStep, monitorEvery, first ? config.WarmupEpochs + 1 : done + 1);
+        var (epochs, estimate) = plan.Replan(done, elapsed, perStep, monitorEvery, first ? done : done + 1);
         if (epochs == config.Epochs) return schedule;
         var stretched = schedule.Stretched(done, epochs);
-        notice(plan.DescribeReplan(done, perStep, assumedStep, config.Epochs, epochs, estimate, stretched.Bends.Count > 0));
+        notice(plan.DescribeReplan(done, perStep, assumedStep, config.Epochs, epochs, estimate, stretched.Bends.Count > 0, config.HeadEpochs + 1));
         assumedStep = perStep;
-        config = config with { Epochs = epochs, CosineBends = stretched.Bends.Count > 0 ? stretched.Bends : null };
+        // The head-only epochs trained stay what they were: config.json's share is restated for the new length, so a
+        // resume and a rerun of it train the same epochs head-only (epochs > done >= HeadEpochs keeps the rounding exact).
+        int head = config.HeadEpochs;
+        config = config with { Epochs = epochs, CosineBends = stretched.Bends.Count > 0 ? stretched.Bends : null,
+            HeadWarmup = head > 0 ? (double)head / epochs : config.HeadWarmup };
+        if (config.HeadEpochs != head) throw new InvalidOperationException($"a re-plan to {epochs} epochs changed the head warm-up from {head} epochs to {config.HeadEpochs}");
         if (KeyMomentumFromHorizon(moco, loader) is { } momentumNotice) notice(momentumNotice);
         Run.SaveConfig(config);
         return stretched;
