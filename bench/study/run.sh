@@ -136,9 +136,11 @@ LEVERS
   for t in ucmerced caltech101; do echo "b5-$t-uft-freeze3-plainhalf-s0|$t|uft|5|112|0|$f3 --plain-weight 0.5"; done
   # Issue 16 item 3's longest budget under the shipped default (only layer4 and the head train): UFT and naive at 45
   # minutes, caltech101 first (the reference's target, whose whole-network calibration at 170 minutes put UFT ahead), so
-  # each target's curve reads 5 / 15 / 45 minutes against b5- and b15-<t>-(naive|uft)-freeze3-s0.
-  for t in caltech101 ucmerced; do
-    for a in uft naive; do echo "b45-$t-$a-freeze3-s0|$t|$a|45|112|0|$f3"; done
+  # each target's curve reads 5 / 15 / 45 minutes against b5- and b15-<t>-(naive|uft)-freeze3-s0; then the second seed.
+  for seed in 0 1; do
+    for t in caltech101 ucmerced; do
+      for a in uft naive; do echo "b45-$t-$a-freeze3-s$seed|$t|$a|45|112|$seed|$f3"; done
+    done
   done
   # Calibration (issue 16 item 1): the reference's configuration (../shared/REFERENCE_RESULTS.md) on caltech101, 100
   # epochs at batch 256, train-mode batch norm in 4 sub-batches, all 1000 source images replayed, the queue's same-image
@@ -147,11 +149,8 @@ LEVERS
   echo "cal-caltech101-uft-s0|caltech101|uft|-|112|0|$cal --replay-count 1000"
   echo "cal-caltech101-naive-s0|caltech101|naive|-|112|0|$cal"
   echo "cal-caltech101-replayonly-s0|caltech101|replay-only|-|112|0|$cal --replay-count 1000"
-  for t in ucmerced:112 caltech101:112; do
-    s=${t#*:}; t=${t%%:*}
-    echo "b45-$t-naive-s0|$t|naive|45|$s|0|"
-    echo "b45-$t-uft-s0|$t|uft|45|$s|0|"
-  done
+  # (45-minute whole-network cells were planned here and never run: the freeze3 pairs above replaced them once freeze3
+  # became the default, 2026-12-02.)
 }
 lr4x() { echo 0.015; }   # 4 x the default 0.015 x 64 / 256 at batch 64
 count() { find -L "$1" -type f | wc -l; }
@@ -360,6 +359,12 @@ PY
 fi
 [[ -d $data/caltech101 ]] || { echo "error: $data/caltech101 not found; set UFT_DATA to the shared data folder" >&2; exit 2; }
 pattern=${1:-.}
+# A pattern that picks every cell is a slip (a bare | in grep -E also matches nothing, so everything): it would start
+# the whole plan. It did once, 2026-12-03, with '^b45-...-s1|'.
+if [[ $pattern != . ]] && ! plan | awk -F'|' '!seen[$1]++' | grep -vqE -- "$pattern"; then
+  echo "error: pattern '$pattern' matches every cell of the plan; end it with \\| to match the field separator, or give . for every cell" >&2
+  exit 2
+fi
 ./uft info > /dev/null || exit 1   # builds once
 
 
