@@ -4,6 +4,7 @@
 #   bench/study/run.sh                 every cell of the plan, in order, skipping finished ones
 #   bench/study/run.sh PATTERN         only cells whose name matches the grep pattern (e.g. '^b5-ucmerced')
 #   bench/study/run.sh --list          the plan, one cell a line, with [done] marks
+#   bench/study/run.sh --hours         machine time the logs record, by kind of cell and command
 #   bench/study/run.sh --summary       tables of the finished cells -> docs/study-tables.md, and the leading one into docs/results.md
 #   bench/study/run.sh --kshot PATTERN [224]  the paper's K-shot finetune beside the probe for finished cells (and at 224 px)
 #   bench/study/run.sh --recluster     cells evaluated before K-means was averaged over 5 seeds: clustering measured again
@@ -156,6 +157,26 @@ lr4x() { echo 0.015; }   # 4 x the default 0.015 x 64 / 256 at batch 64
 count() { find -L "$1" -type f | wc -l; }
 done_cell() { [[ -f $results/$1/eval-224.json ]]; }
 
+if [[ ${1:-} == --hours ]]; then
+  # Machine time the logs record: each command's "  (N s)" line (failed ones and the parts of a run before a resume in
+  # an earlier session are not there), summed by kind of cell (b5, b15, b45, cal, none) and command.
+  python3 - bench/study/log-*.txt <<'PY'
+import re, sys, collections
+seconds, count = collections.Counter(), collections.Counter()
+for path in sys.argv[1:]:
+    key = None
+    for line in open(path, errors="replace"):
+        if line.startswith("+ ./uft "):
+            m = re.search(r"--name (\S+)", line) or re.search(r"--backbone runs/study/(\S+)", line)
+            key = ((m.group(1).split("-")[0] if m else "none"), line.split()[2])
+        elif (m := re.match(r"^  \((\d+) s\)$", line)) and key:
+            seconds[key] += int(m.group(1)); count[key] += 1; key = None
+for key in sorted(seconds):
+    print(f"{key[0]:5} {key[1]:9} {count[key]:4} commands {seconds[key] / 3600:6.2f} h")
+print(f"total {sum(seconds.values()) / 3600:.1f} h")
+PY
+  exit 0
+fi
 if [[ ${1:-} == --list ]]; then
   plan | awk -F'|' '!seen[$1]++' | while IFS='|' read -r name rest; do echo "$(done_cell "$name" && echo '[done] ' || echo '       ')$name|$rest"; done
   exit 0
