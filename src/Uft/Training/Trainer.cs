@@ -273,7 +273,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         notice(plan.DescribeReplan(done, perStep, assumedStep, config.Epochs, epochs, estimate, stretched.Bends.Count > 0, config.HeadEpochs + 1));
         assumedStep = perStep;
         // The head-only epochs trained stay what they were: config.json's share is restated for the new length, so a
-        // resume and a rerun of it train the same epochs head-only (epochs > done >= HeadEpochs keeps the rounding exact).
+        // resume and a rerun of it train the same epochs head-only (epochs >= done > HeadEpochs keeps the rounding exact).
         int head = config.HeadEpochs;
         config = config with { Epochs = epochs, CosineBends = stretched.Bends.Count > 0 ? stretched.Bends : null,
             HeadWarmup = head > 0 ? (double)head / epochs : config.HeadWarmup };
