@@ -382,7 +382,9 @@ fi
 pattern=${1:-.}
 # A pattern that picks every cell is a slip (a bare | in grep -E also matches nothing, so everything): it would start
 # the whole plan. It did once, 2026-12-03, with '^b45-...-s1|'.
-if [[ $pattern != . ]] && ! plan | awk -F'|' '!seen[$1]++' | grep -vqE -- "$pattern"; then
+# (From a variable: grep -q quits at its first hit, and under pipefail the plan's SIGPIPE would read as "no other cell".)
+cells=$(plan | awk -F'|' '!seen[$1]++')
+if [[ $pattern != . ]] && ! grep -vqE -- "$pattern" <<<"$cells"; then
   echo "error: pattern '$pattern' matches every cell of the plan; end it with \\| to match the field separator, or give . for every cell" >&2
   exit 2
 fi
