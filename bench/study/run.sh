@@ -156,6 +156,7 @@ LEVERS
 lr4x() { echo 0.015; }   # 4 x the default 0.015 x 64 / 256 at batch 64
 count() { find -L "$1" -type f | wc -l; }
 done_cell() { [[ -f $results/$1/eval-224.json ]]; }
+cells() { plan | awk -F'|' '!seen[$1]++'; }   # the plan, each cell once
 
 if [[ ${1:-} == --hours ]]; then
   # Machine time the logs record: each command's "  (N s)" line (failed ones and the parts of a run before a resume in
@@ -178,7 +179,7 @@ PY
   exit 0
 fi
 if [[ ${1:-} == --list ]]; then
-  plan | awk -F'|' '!seen[$1]++' | while IFS='|' read -r name rest; do echo "$(done_cell "$name" && echo '[done] ' || echo '       ')$name|$rest"; done
+  cells | while IFS='|' read -r name rest; do echo "$(done_cell "$name" && echo '[done] ' || echo '       ')$name|$rest"; done
   exit 0
 fi
 # The backbone of finished cell $1: its run folder, or the named backbone for the as-shipped cells. When the run folder
@@ -383,15 +384,15 @@ pattern=${1:-.}
 # A pattern that picks every cell is a slip (a bare | in grep -E also matches nothing, so everything): it would start
 # the whole plan. It did once, 2026-12-03, with '^b45-...-s1|'.
 # (From a variable: grep -q quits at its first hit, and under pipefail the plan's SIGPIPE would read as "no other cell".)
-cells=$(plan | awk -F'|' '!seen[$1]++')
-if [[ $pattern != . ]] && ! grep -vqE -- "$pattern" <<<"$cells"; then
+plan_cells=$(cells)
+if [[ $pattern != . ]] && ! grep -vqE -- "$pattern" <<<"$plan_cells"; then
   echo "error: pattern '$pattern' matches every cell of the plan; end it with \\| to match the field separator, or give . for every cell" >&2
   exit 2
 fi
 ./uft info > /dev/null || exit 1   # builds once
 
 
-plan | awk -F'|' '!seen[$1]++' | grep -E -- "$pattern" | while IFS='|' read -r name target preset minutes size seed extra; do
+grep -E -- "$pattern" <<<"$plan_cells" | while IFS='|' read -r name target preset minutes size seed extra; do
   done_cell "$name" && continue
   echo "$(date -u +%T) $name" | tee -a "$log"
   folder=$out/$name; backbone=resnet18-imagenet-sup
