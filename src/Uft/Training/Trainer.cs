@@ -203,7 +203,8 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             {
                 // A head-only epoch's steps skip the backbone's backward: only whole-network epochs time the steps to come.
                 if (epoch >= config.HeadEpochs) timed = (timed.Seconds + trainedSums.Seconds, timed.Steps + loader.BatchesPerEpoch);
-                if (ReplanEpoch(config) is var first && epoch >= first)
+                int first = ReplanEpoch(config);
+                if (epoch >= first)
                     schedule = CheckBudget(plan, schedule, epoch + 1, epoch == first, timed.Seconds / timed.Steps, sinceStart.Elapsed.TotalSeconds,
                         monitor.IsActive ? config.MonitorEvery : null, moco, loader);
             }
