@@ -143,6 +143,12 @@ LEVERS
       for a in uft naive; do echo "b45-$t-$a-freeze3-s$seed|$t|$a|45|112|$seed|$f3"; done
     done
   done
+  # Budget or recipe? Under the shipped default (freeze3, kept statistics, batch 64) UFT did not lead naive at 45 minutes on
+  # caltech101 (40-45 UFT epochs), while the whole-network calibration put it ahead after 100 epochs. The calibration's
+  # length under the default tells which of the two was short: about 100 minutes for UFT, 60 for naive.
+  for a in uft naive; do echo "e100-caltech101-$a-freeze3-s0|caltech101|$a|-|112|0|$f3 --epochs 100"; done
+  # Scaled blur helped UFT on caltech101 (above); before it could be a default, naive with it on the same target.
+  for seed in 0 1; do echo "b15-caltech101-naive-freeze3-scaleblur-s$seed|caltech101|naive|15|112|$seed|$f3 --scale-blur"; done
   # Calibration (issue 16 item 1): the reference's configuration (../shared/REFERENCE_RESULTS.md) on caltech101, 100
   # epochs at batch 256, train-mode batch norm in 4 sub-batches, all 1000 source images replayed, the queue's same-image
   # negatives kept as MoCo keeps them; a minutes field of - means the epochs are given. 1-3 hours a cell alone.
