@@ -280,8 +280,8 @@ out = ["# Budget study: finished cells", "",
        "size (mean of its seeds). K-means: mean over 5 seeds (`uft eval --kmeans-seeds`).",
        "`epochs`: what `--minutes` chose; `train min`: the epochs' own time (metrics.jsonl), monitor and setup",
        "excluded. Cell names: budget (b5 = 5 minutes), target, arm, lever; docs/study.md explains them.", ""]
-# The leading table (docs/results.md): none / naive / UFT on every target, at each budget both arms finished, at the
-# training size and at 224 px.
+# The leading table (docs/results.md): none / naive / UFT on every target, at each budget (bN: N minutes, eN: N epochs)
+# an arm finished, at the training size and at 224 px.
 lead = ["retrieval", "BCubed P", "1-shot"]
 # Finetuning everything (the paper; the default until 2026-12-01) and only layer4 and the head (the default since).
 lead_arms = [["naive"], ["uft"], ["naive", "freeze3"], ["uft", "freeze3"]]
@@ -289,8 +289,8 @@ out += ["## None / naive / UFT on each target", "",
         "| target | budget | arm | seeds | epochs | " + " | ".join(f"{n} (train px)" for n in lead) + " | "
         + " | ".join(f"{n} (224 px)" for n in lead) + " |", "|---|---|---|---|---|" + "---|" * (2 * len(lead))]
 for t in sorted({target(c) for c, _ in cells}):
-    budgets = sorted({c.split("-")[0] for c, _ in cells if target(c) == t and re.fullmatch(r"b\d+", c.split("-")[0])
-                      and c.split("-")[2:] in lead_arms}, key=lambda b: int(b[1:]))
+    budgets = sorted({c.split("-")[0] for c, _ in cells if target(c) == t and re.fullmatch(r"[be]\d+", c.split("-")[0])
+                      and c.split("-")[2:] in lead_arms}, key=lambda b: (b[0] == "e", int(b[1:])))
     for b in [None] + budgets:
         for arm in (["none"] if b is None else ["-".join(a) for a in lead_arms]):
             c = f"none-{t}" if b is None else f"{b}-{t}-{arm}"
@@ -301,7 +301,7 @@ for t in sorted({target(c) for c, _ in cells}):
                                            [r[k] for _, r, _, _, _ in base if k in r] if base and b else None)
                                        for n, k in cols if n in lead]
             epochs = sorted({e for _, _, e, _, _ in big if e})
-            out.append(f"| {t} ({px} px) | {'–' if b is None else b[1:] + ' min'} | {arm} | {','.join(str(r[0]) for r in big)} | "
+            out.append(f"| {t} ({px} px) | {'–' if b is None else b[1:] + (' min' if b[0] == 'b' else ' epochs')} | {arm} | {','.join(str(r[0]) for r in big)} | "
                        f"{','.join(map(str, epochs)) or '–'} | " + " | ".join(vals(small, cells.get((f'none-{t}', False))) if small else ['–'] * len(lead))
                        + " | " + " | ".join(vals(big, cells.get((f"none-{t}", True)))) + " |")
 out.append("")
