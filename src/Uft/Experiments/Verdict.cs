@@ -95,7 +95,7 @@ public static class Verdict
                       "and keeping more stages frozen (--freeze-stages) lost least (docs/study.md)");
         if (uftNotAboveNaive)
             lines.Add("where UFT is not above naive finetuning on all three, that is what the budget study found at CPU budgets (level with it at " +
-                      "15 minutes on four targets, and at 45 minutes on caltech101 and ucmerced at 224 px); on caltech101 it led at the training size only with 100 epochs, against naive with as many, 100 minutes on 2 cores under the default (docs/study.md)");
+                      "15 minutes on four targets, and at 45 minutes on caltech101 and ucmerced at 224 px); on caltech101 it led at the training size only with 100 epochs against naive's 100, which took UFT 100 minutes on 2 cores under the default (docs/study.md)");
         return lines;
     }
 }
