@@ -4,7 +4,8 @@
 For each finished cell trained with --minutes (not resumed, no --head-warmup), it takes the per-epoch step seconds of
 results/<cell>/metrics.jsonl, the whole command's seconds, the warm-up's epochs and its monitor cost from the study's logs,
 and replays the planner: the first check after epoch 1 (epoch 1's mean step), then, with a tolerance, a check after every
-later epoch (the mean step so far) that re-plans when the run is heading more than that share of the budget off. Epochs
+later epoch (the mean step of all epochs so far, of those since the last re-plan, or of the later half: what the
+trainer ships, TimeBudget.RecentStepSeconds) that re-plans when the run is heading more than that share of the budget off. Epochs
 past the ones a cell ran cost the mean of its last five; setup is what the command took besides its epochs and monitor
 measurements, spent up front. A model, not a rerun: it matches the cells' own landing within a few percent for most
 cells, not all (the setup's place in time is a guess).
@@ -26,7 +27,7 @@ for block in re.split(r"\n(?=\d\d:\d\d:\d\d \S+\n)", logs):
     cells[m.group(1)] = dict(budget=60 * float(m.group(2)), epochs=int(plan.group(3)), secs=secs, wall=int(took.group(1)),
                              monitors=int(plan.group(1) or 0), monitor=float(plan.group(2) or 0), replanned="'s steps took" in block)
 
-def replay(c, tolerance, since_plan=False):
+def replay(c, tolerance, pace_from="all"):
     """The command's seconds over the budget, and the re-plans after the first, under checks at this tolerance (None: the first check only)."""
     s, budget, n, per = c["secs"], c["budget"], c["monitors"], c["monitor"]
     tail = st.mean(s[-5:])
@@ -45,7 +46,8 @@ def replay(c, tolerance, since_plan=False):
         elapsed += cost(done); done += 1
         every = max(1, epochs // n) if n else 0
         if n and (done % every == 0 or done == epochs): elapsed += per
-        pace = st.mean(cost(i) for i in range(planned if since_plan else 0, done))
+        first = {"all": 0, "since": planned, "half": done // 2}[pace_from]
+        pace = st.mean(cost(i) for i in range(first, done))
         if done == 1: epochs = nearest(1, elapsed, pace, 1)
         elif tolerance is not None and done < epochs and abs(elapsed + (epochs - done) * pace + measured(done, epochs) * per - budget) > tolerance * budget:
             again = nearest(done, elapsed, pace, done + 1)
@@ -55,10 +57,11 @@ def replay(c, tolerance, since_plan=False):
 print(f"{len(cells)} budgeted cells; the command's time over the budget")
 print("| checks | min | max | >15% short | >15% over | >10% off | runs re-planned after the first check | most re-plans in a run |")
 print("|---|---|---|---|---|---|---|---|")
-for tolerance, since in ((None, False), (0.05, False), (0.08, False), (0.1, False), (0.1, True)):
+labels = {"all": "", "since": ", steps since the last re-plan", "half": ", steps of the later half"}
+for tolerance, since in ((None, "all"), (0.05, "all"), (0.08, "all"), (0.1, "all"), (0.1, "since"), (0.1, "half"), (0.05, "half")):
     r = [replay(c, tolerance, since) for c in cells.values()]
     x = [a for a, _ in r]
-    print(f"| {'first only' if tolerance is None else f'every epoch, {tolerance:.0%}' + (', steps since the last re-plan' if since else '')} | {min(x):.2f} | {max(x):.2f} | {sum(v < .85 for v in x)} | "
+    print(f"| {'first only' if tolerance is None else f'every epoch, {tolerance:.0%}' + labels[since]} | {min(x):.2f} | {max(x):.2f} | {sum(v < .85 for v in x)} | "
           f"{sum(v > 1.15 for v in x)} | {sum(abs(v - 1) > .1 for v in x)} | {sum(b > 0 for _, b in r)} | {max(b for _, b in r)} |")
 
 # The model against what happened, where a cell's log shows the first check changing its epochs (the code it replays).

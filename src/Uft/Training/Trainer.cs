@@ -143,7 +143,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             notice($"resumed from {path}: {epoch} of {config.Epochs} epochs done, step {step}");
         }
         var history = Run.ReadMetrics();
-        (double Seconds, long Steps) timed = (0, 0); // the steps of this process's epochs, for --minutes' checks
+        var stepSeconds = new List<double>(); // a step of each whole-network epoch this process trained, for --minutes' checks
 
         for (; epoch < config.Epochs; epoch++)
         {
@@ -202,11 +202,14 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             if (plan is not null)
             {
                 // A head-only epoch's steps skip the backbone's backward: only whole-network epochs time the steps to come.
-                if (epoch >= config.HeadEpochs) timed = (timed.Seconds + trainedSums.Seconds, timed.Steps + loader.BatchesPerEpoch);
+                if (epoch >= config.HeadEpochs) stepSeconds.Add(trainedSums.Seconds / loader.BatchesPerEpoch);
                 int first = ReplanEpoch(config);
                 if (epoch >= first)
-                    schedule = CheckBudget(plan, schedule, epoch + 1, epoch == first, timed.Seconds / timed.Steps, sinceStart.Elapsed.TotalSeconds,
+                {
+                    var (perStep, from) = TimeBudget.RecentStepSeconds(stepSeconds);
+                    schedule = CheckBudget(plan, schedule, epoch + 1, epoch == first, perStep, config.HeadEpochs + from + 1, sinceStart.Elapsed.TotalSeconds,
                         monitor.IsActive ? config.MonitorEvery : null, moco, loader);
+                }
             }
             bool measure = (epoch + 1) % config.MonitorInterval == 0 || epoch + 1 == config.Epochs;
             (double?, double?, double?) measured = (null, null, null);
@@ -257,13 +260,14 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
     // The step time the plan in force assumed: the warm-up's, then each re-plan's.
     double assumedStep;
 
-    /// <summary>--minutes' check of its plan once <paramref name="done"/> epochs have trained, their steps
-    /// <paramref name="perStep"/> each on average. The first check (after <see cref="ReplanEpoch"/>) takes the epochs that
-    /// land nearest the budget, which leaves an ordinary run of that length: the warm-up's few seconds misjudged a 32-px
-    /// step by 30-36% in the study. Later ones follow the machine's speed as it drifts (runs of the study landed 0.76-1.13
+    /// <summary>--minutes' check of its plan once <paramref name="done"/> epochs have trained, the steps of epochs
+    /// <paramref name="firstTimed"/> (1-based) to <paramref name="done"/> <paramref name="perStep"/> each on average
+    /// (<see cref="TimeBudget.RecentStepSeconds"/>). The first check (after <see cref="ReplanEpoch"/>) takes the epochs
+    /// that land nearest the budget, which leaves an ordinary run of that length: the warm-up's few seconds misjudged a
+    /// 32-px step by 30-36% in the study. Later ones follow the machine's speed as it drifts (runs of the study landed 0.76-1.13
     /// of the budget without them, docs/training.md): they change the length only when the run is heading more than
     /// <see cref="BudgetPlan.DriftTolerance"/> off, and then the cosine continues from where it is. The schedule from here.</summary>
-    LrSchedule CheckBudget(BudgetPlan plan, LrSchedule schedule, int done, bool first, double perStep, double elapsed, int? monitorEvery, MoCo moco, Loader loader)
+    LrSchedule CheckBudget(BudgetPlan plan, LrSchedule schedule, int done, bool first, double perStep, int firstTimed, double elapsed, int? monitorEvery, MoCo moco, Loader loader)
     {
         double budget = plan.Minutes * 60;
         if (!first && (done >= config.Epochs || Math.Abs(plan.Projected(done, config.Epochs, elapsed, perStep, monitorEvery) - budget) <= BudgetPlan.DriftTolerance * budget))
@@ -271,7 +275,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         var (epochs, estimate) = plan.Replan(done, elapsed, perStep, monitorEvery, first ? done : done + 1);
         if (epochs == config.Epochs) return schedule;
         var stretched = schedule.Stretched(done, epochs);
-        notice(plan.DescribeReplan(done, perStep, assumedStep, config.Epochs, epochs, estimate, stretched.Bends.Count > 0, config.HeadEpochs + 1));
+        notice(plan.DescribeReplan(done, perStep, assumedStep, config.Epochs, epochs, estimate, stretched.Bends.Count > 0, firstTimed));
         assumedStep = perStep;
         // The head-only epochs trained stay what they were: config.json's share is restated for the new length, so a
         // resume and a rerun of it train the same epochs head-only (epochs >= done > HeadEpochs keeps the rounding exact).

@@ -106,6 +106,25 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void ChecksTimeTheLaterHalfOfTheEpochsTrained()
+    {
+        // One epoch: itself; two: the second; three: the last two; four: the last two; five: the last three.
+        Assert.Equal((0.2, 0), TimeBudget.RecentStepSeconds([0.2]));
+        Assert.Equal((0.35, 1), TimeBudget.RecentStepSeconds([0.17, 0.35]));
+        // The step change of the drift test below as CI's machine ran it (2026-12-03): the warm-up's 0.10 s, epoch 1 at
+        // 0.17, then 0.35-0.37. The mean of all three epochs (0.30) projected the 6 epochs left of 9, 6 steps each,
+        // 6 x 6 x 0.07 = 2.5 s short, inside 10% of 30 s, and the run ended 17% over; the later half's 0.36 sees it.
+        var (three, from) = TimeBudget.RecentStepSeconds([0.17, 0.35, 0.37]);
+        Assert.Equal(0.36, three, 12);
+        Assert.Equal(1, from);
+        Assert.Equal((1.5, 2), TimeBudget.RecentStepSeconds([1, 1, 1, 2]));
+        var (five, fromFive) = TimeBudget.RecentStepSeconds([1, 1, 1, 1.5, 2]);
+        Assert.Equal(1.5, five, 12);
+        Assert.Equal(2, fromFive);
+        Assert.Throws<ArgumentException>(() => TimeBudget.RecentStepSeconds([]));
+    }
+
+    [Fact]
     public void ALaterCheckProjectsTheRunAtTheMeanStepSoFar()
     {
         // The plan of the test above after its re-plan: 5 epochs of 10 steps, no checkpoint cost. After 3 epochs at 16 + 2 x
@@ -123,6 +142,8 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
         string line = plan.DescribeReplan(3, 2.0, 1.0, 5, 4, 56, bent: true);
         Assert.Equal("--minutes 1: epochs 1-3's steps took 2.00 s each where the plan assumed 1.00: 4 epochs in all instead of 5, " +
                      "about 0.9 min; the learning rate's cosine continues from epoch 3's", line);
+        // The later half of 3 epochs starts at the second (RecentStepSeconds), and the line names the epochs it timed.
+        Assert.StartsWith("--minutes 1: epochs 2-3's steps took 2.00 s", plan.DescribeReplan(3, 2.0, 1.0, 5, 4, 56, bent: true, firstTimed: 2));
     }
 
     [Fact]
@@ -252,7 +273,7 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
         double seconds = clock.Elapsed.TotalSeconds;
         string what = $"{seconds:F1} s for a budget of {minutes * 60} s\n{child.Output}";
         log.WriteLine(what);
-        Assert.Matches(@"--minutes 0\.5: epochs 1-\d+'s steps took \d\.\d\d s each where the (warm-up measured|plan assumed) \d\.\d\d: \d+ epochs in all instead of \d+, about \d\.\d min; the learning rate's cosine continues from epoch \d+'s", child.Output);
+        Assert.Matches(@"--minutes 0\.5: epochs? \d+(-\d+)?'s steps took \d\.\d\d s each where the (warm-up measured|plan assumed) \d\.\d\d: \d+ epochs in all instead of \d+, about \d\.\d min; the learning rate's cosine continues from epoch \d+'s", child.Output);
         string run = Path.Combine(output, "drift");
         var saved = TrainConfig.Load(Path.Combine(run, "config.json"));
         var metrics = SmallRun.Metrics(run);
