@@ -154,6 +154,11 @@ public sealed record TrainConfig
         $"with 13-45 and led it at the training size only with 100, as the paper's runs have (caltech101, docs/study.md); give more {(c.Minutes is null ? "--epochs" : "--minutes")}, " +
         "a smaller --image-size, or --preset naive";
 
+    /// <summary>The notice when a --minutes re-plan takes a mixing run from <see cref="FewEpochsToMix"/> epochs or more
+    /// to fewer, else null: a run already under them was told at its start.</summary>
+    public static string? TooFewEpochsAfterReplan(TrainConfig before, int epochs) =>
+        TooFewEpochsToMix(before) is null ? TooFewEpochsToMix(before with { Epochs = epochs }) : null;
+
     /// <summary>Monitor measurements in a run with <see cref="MonitorEvery"/> 0 (automatic): enough for a curve, few
     /// enough that a short run does not spend its budget measuring.</summary>
     public const int AutoMonitorPoints = 4;

@@ -277,6 +277,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         var stretched = schedule.Stretched(done, epochs);
         notice(plan.DescribeReplan(done, perStep, assumedStep, config.Epochs, epochs, estimate, stretched.Bends.Count > 0, firstTimed));
         assumedStep = perStep;
+        if (TrainConfig.TooFewEpochsAfterReplan(config, epochs) is { } few) notice(few);
         // The head-only epochs trained stay what they were: config.json's share is restated for the new length, so a
         // resume and a rerun of it train the same epochs head-only (epochs >= done > HeadEpochs keeps the rounding exact).
         int head = config.HeadEpochs;
