@@ -149,7 +149,9 @@ LEVERS
   for a in uft naive; do echo "e100-caltech101-$a-freeze3-s0|caltech101|$a|-|112|0|$f3 --epochs 100"; done
   # The few-epochs notice's 50 (half the 100 epochs with which UFT led on caltech101) on a second target: the same pair on
   # ucmerced (612 images, about a fifth of caltech101's steps an epoch), then caltech101's second seed.
-  for a in uft naive; do echo "e100-ucmerced-$a-freeze3-s0|ucmerced|$a|-|112|0|$f3 --epochs 100"; done
+  for seed in 0 1; do
+    for a in uft naive; do echo "e100-ucmerced-$a-freeze3-s$seed|ucmerced|$a|-|112|$seed|$f3 --epochs 100"; done
+  done
   for a in uft naive; do echo "e100-caltech101-$a-freeze3-s1|caltech101|$a|-|112|1|$f3 --epochs 100"; done
   # Scaled blur helped UFT on caltech101 (above); before it could be a default, naive with it on the same target.
   for seed in 0 1; do echo "b15-caltech101-naive-freeze3-scaleblur-s$seed|caltech101|naive|15|112|$seed|$f3 --scale-blur"; done
