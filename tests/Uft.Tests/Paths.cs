@@ -31,6 +31,25 @@ static class Paths
         return d;
     }
 
+    /// <summary>A new empty folder in memory (/dev/shm) when there is room, else <see cref="TempDir"/>; deleted on
+    /// dispose. For tests that time whole runs: each epoch writes a ~200 MB checkpoint with an fsync, which took 0.3 to
+    /// 1.3 s on this machine's disk from one epoch to the next and decided whether a 24-s run landed within ±15%.</summary>
+    public static ScratchFolder MemoryDir()
+    {
+        const string shm = "/dev/shm";
+        const long room = 4L << 30;
+        bool fits = Directory.Exists(shm) && new DriveInfo(shm).AvailableFreeSpace >= room;
+        string dir = fits ? Path.Combine(shm, $"uft-tests-p{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}") : TempDir();
+        Directory.CreateDirectory(dir);
+        return new ScratchFolder(dir);
+    }
+
+    public sealed class ScratchFolder(string path) : IDisposable
+    {
+        public string Path { get; } = path;
+        public void Dispose() => TryDelete(Path);
+    }
+
     // One folder per test process (uft-tests/p<pid>), removed when the process exits if the test host lets it finish
     // (`dotnet test` ends its host before: measured, the folder stayed), else by the next test process, which removes
     // every folder of a process no longer running: at most one suite's folders stay behind. A full suite writes a few GB

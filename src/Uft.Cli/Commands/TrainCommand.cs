@@ -38,7 +38,7 @@ static class TrainRunner
                     steps.MaxValue = p.Batches;
                     steps.Value = p.Batch;
                     steps.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} lr {p.Lr:G3} {p.ImagesPerSecond:F0} img/s";
-                }), Notice, TrainingMonitor.Create);
+                }), Notice, TrainingMonitor.Create, CommandStarted);
                 var r = trainer.Train(resume, interrupt.Token);
                 epochs.Value = epochs.MaxValue;
                 return r;
@@ -59,7 +59,7 @@ static class TrainRunner
                     string? left = TrainProgress.TimeLeft(sinceFirstEnd.Elapsed, p.Epoch - firstEnded, p.Epochs - p.Epoch);
                     Console.WriteLine($"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  lr {p.Lr:G3}  {p.ImagesPerSecond:F0} img/s{(left is null ? "" : "  " + left)}");
                 }
-            }), n => { Header(); Console.WriteLine(n); }, TrainingMonitor.Create);
+            }), n => { Header(); Console.WriteLine(n); }, TrainingMonitor.Create, CommandStarted);
             result = trainer.Train(resume, interrupt.Token);
         }
         Header();
@@ -69,6 +69,12 @@ static class TrainRunner
 
     /// <summary>A resumed run keeps the configuration it was started with; only --epochs may extend it. It stays in the
     /// folder it is resumed from, which may have been moved or copied since it started.</summary>
+    /// <summary>The process's start: --minutes counts the whole command, as a user timing it does.</summary>
+    static DateTime CommandStarted
+    {
+        get { using var self = System.Diagnostics.Process.GetCurrentProcess(); return self.StartTime.ToUniversalTime(); }
+    }
+
     static TrainConfig ForResume(TrainConfig given, int? epochs)
     {
         var folder = new RunFolder(Path.Combine(given.OutputRoot, given.Name));

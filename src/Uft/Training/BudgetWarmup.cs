@@ -18,7 +18,7 @@ public static class BudgetWarmup
     const double FallbackBytesPerSecond = 250e6;
 
     public static BudgetPlan Plan(TrainConfig config, MoCo moco, double lr, Loader loader, IEpochMonitor monitor, MixingOptions? mixing, Device device,
-        Stopwatch sinceStart, CancellationToken ct)
+        Func<double> secondsSinceStart, CancellationToken ct)
     {
         double minutes = config.Minutes ?? throw new ArgumentException("no --minutes in the config", nameof(config));
         var saved = Snapshot(moco);
@@ -30,12 +30,12 @@ public static class BudgetWarmup
             // A throwaway optimizer: the run's own starts with empty momentum buffers, as it would without a warm-up.
             var optimizer = new MomentumSgd(moco.QueryParameters(), lr, config.Momentum, config.WeightDecay);
             Trainer.TrainMode(moco, config);
-            intervals = TimeSteps(moco, optimizer, loader, mixing, device, config.Seed, ct);
+            intervals = TimeSteps(moco, optimizer, loader, mixing, device, config.Seed, TimeBudget.TimedSecondsFor(minutes), ct);
             if (config.HeadWarmup > 0)
             {
                 // The head-only epochs' steps skip the backbone's backward: timed apart.
                 moco.FreezeStages(FrozenStages.All);
-                headIntervals = TimeSteps(moco, optimizer, loader, mixing, device, config.Seed, ct);
+                headIntervals = TimeSteps(moco, optimizer, loader, mixing, device, config.Seed, TimeBudget.TimedSecondsFor(minutes), ct);
             }
             monitorSeconds = monitor.EstimateSeconds(moco.QueryBackbone, ct);
             checkpointSeconds = TimeCheckpoint(Checkpoint.TrainingState(moco, optimizer), config);
@@ -47,7 +47,7 @@ public static class BudgetWarmup
         }
         double perHeadStep = headIntervals.Count > 0 ? TimeBudget.SteadyStepSeconds(headIntervals) : 0;
         // What was measured; the epochs and the measurements they bring are chosen from its per-epoch costs.
-        var measured = new BudgetPlan(minutes, 1, sinceStart.Elapsed.TotalSeconds, TimeBudget.SteadyStepSeconds(intervals), loader.BatchesPerEpoch,
+        var measured = new BudgetPlan(minutes, 1, secondsSinceStart(), TimeBudget.SteadyStepSeconds(intervals), loader.BatchesPerEpoch,
             checkpointSeconds, monitorSeconds, 0, intervals.Count, config.HeadWarmup, perHeadStep);
         int points = config.MonitorEvery == 0 ? TimeBudget.MonitorPointsFor(minutes, monitorSeconds) : TrainConfig.AutoMonitorPoints;
         int epochs = TimeBudget.EpochsFor(minutes, measured.SetupSeconds, measured.SecondsPerEpoch, monitorSeconds,
@@ -61,13 +61,14 @@ public static class BudgetWarmup
 
     /// <summary>Real steps in the mode <paramref name="moco"/> is in: <see cref="TimeBudget.DiscardedSteps"/>, then as
     /// many as <see cref="TimeBudget.WantsAnotherStep"/> asks for; returns the timed intervals.</summary>
-    static List<double> TimeSteps(MoCo moco, MomentumSgd optimizer, Loader loader, MixingOptions? mixing, Device device, int seed, CancellationToken ct)
+    static List<double> TimeSteps(MoCo moco, MomentumSgd optimizer, Loader loader, MixingOptions? mixing, Device device, int seed, double minSeconds,
+        CancellationToken ct)
     {
         var stepEnds = new List<double>();
         int step = 0;
         var clock = Stopwatch.StartNew();
         bool More() => step < TimeBudget.DiscardedSteps ||
-            TimeBudget.WantsAnotherStep(step - TimeBudget.DiscardedSteps, clock.Elapsed.TotalSeconds - stepEnds[TimeBudget.DiscardedSteps - 1]);
+            TimeBudget.WantsAnotherStep(step - TimeBudget.DiscardedSteps, clock.Elapsed.TotalSeconds - stepEnds[TimeBudget.DiscardedSteps - 1], minSeconds);
         // A small set has fewer batches an epoch than the warm-up needs: go on into the next epoch's.
         for (int epoch = 0; More(); epoch++)
             foreach (var b in loader.Epoch(epoch, ct))

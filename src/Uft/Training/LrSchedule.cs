@@ -34,11 +34,12 @@ public sealed record LrSchedule
     }
 
     /// <summary>What is wrong with <paramref name="bends"/> for a run of <paramref name="epochs"/>, or null: each after
-    /// the warmup and before the end, later than the one before, its phase in [0, π) and not below the one before.</summary>
+    /// the warmup and not after the end, later than the one before, its phase in [0, π) and not below the one before. A
+    /// bend at the end is a re-plan that ended the run where it stood: it keeps the rates the epochs before it trained at.</summary>
     internal static string? BendsError(IReadOnlyList<CosinePoint> bends, int epochs, int warmupEpochs)
     {
-        if (bends.Count > 0 && bends[^1].Epoch >= epochs)
-            return $"--epochs {epochs}: the run's --minutes re-plan bent its cosine at epoch {bends[^1].Epoch}; give more epochs than that";
+        if (bends.Count > 0 && bends[^1].Epoch > epochs)
+            return $"--epochs {epochs}: the run's --minutes re-plan bent its cosine at epoch {bends[^1].Epoch}; give {bends[^1].Epoch} epochs or more";
         for (int i = 0; i < bends.Count; i++)
         {
             var (epoch, phase) = (bends[i].Epoch, bends[i].Phase);
@@ -65,7 +66,8 @@ public sealed record LrSchedule
             if (epoch < bend.Epoch) return phase + (bend.Phase - phase) * Math.Max(0, epoch - start) / (bend.Epoch - start);
             (start, phase) = (bend.Epoch, bend.Phase);
         }
-        return phase + (Math.PI - phase) * Math.Clamp((epoch - start) / (Epochs - start), 0, 1);
+        // A run that a re-plan ended at its last bend has no epoch after it.
+        return Epochs <= start ? phase : phase + (Math.PI - phase) * Math.Clamp((epoch - start) / (Epochs - start), 0, 1);
     }
 
     /// <summary>The learning rate at (fractional) <paramref name="epoch"/>, 0-based. Warmup rises linearly as
@@ -77,7 +79,7 @@ public sealed record LrSchedule
     /// While every epoch trained had the rate a run of any length gives it (the warmup and the cosine's first epoch, at the
     /// peak), MoCo's schedule of the new length, so the run is an ordinary run of that length; after that the cosine
     /// continues from its phase at <paramref name="done"/>, a bend added to those before (the epochs trained keep the
-    /// rates they had).</summary>
+    /// rates they had). <paramref name="epochs"/> = <paramref name="done"/> ends the run there.</summary>
     public LrSchedule Stretched(int done, int epochs) =>
         Bends.Count == 0 && done <= WarmupEpochs + 1 ? new LrSchedule(PeakLr, epochs, WarmupEpochs)
             : new LrSchedule(PeakLr, epochs, WarmupEpochs, [.. Bends, new CosinePoint(done, PhaseAt(done))]);

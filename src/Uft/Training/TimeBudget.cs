@@ -48,6 +48,16 @@ public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds,
         return (epochs, Projected(done, epochs, elapsedSeconds, secondsPerStep, monitorEvery));
     }
 
+    /// <summary>This plan with the checkpoint and monitor costs the run has measured so far, for the checks after the
+    /// first: the mean of the warm-up's estimate and each measurement, so one write that happened to be fast does not
+    /// decide a re-plan. The warm-up's estimates alone ran short: a 30-s test run's checkpoints took 0.7-1.2 s where one
+    /// probe write took 0.54, its measurements 0.26-0.33 s against 0.24, and the run ended 11% over (2026-12-03).</summary>
+    public BudgetPlan WithMeasuredCosts(IReadOnlyList<double> checkpointSeconds, IReadOnlyList<double> monitorSeconds) => this with
+    {
+        SecondsPerEpochExtra = (SecondsPerEpochExtra + checkpointSeconds.Sum()) / (1 + checkpointSeconds.Count),
+        SecondsPerMonitor = (SecondsPerMonitor + monitorSeconds.Sum()) / (1 + monitorSeconds.Count),
+    };
+
     /// <summary>How far off the budget a run may be heading before a check after the first re-plan changes its length.
     /// Replayed on the timings of the study's 107 budgeted runs (bench/study/replay_minutes.py), checks after every epoch
     /// landed all of them within 0.88-1.13 of the budget (the first check alone: 0.77-1.22) at 5%, 8% and 10% alike; with
@@ -70,7 +80,7 @@ public sealed record BudgetPlan(double Minutes, int Epochs, double SetupSeconds,
         $"--minutes {Minutes:G4}: {(done == firstTimed ? $"epoch {done}'s" : $"epochs {firstTimed}-{done}'s")} steps took {secondsPerStep:F2} s each where the " +
         $"{(assumedPerStep == SecondsPerStep ? "warm-up measured" : "plan assumed")} {assumedPerStep:F2}: " +
         $"{epochs} epoch{(epochs == 1 ? "" : "s")} in all instead of {before}, about {estimatedSeconds / 60:F1} min" +
-        (bent ? $"; the learning rate's cosine continues from epoch {done}'s" : "") +
+        (epochs == done ? $"; the run ends with epoch {done}" : bent ? $"; the learning rate's cosine continues from epoch {done}'s" : "") +
         (estimatedSeconds > 1.15 * Minutes * 60 ? " (the epochs trained already overrun the budget)" : "");
 
     public string Describe() =>
@@ -95,9 +105,19 @@ public static class TimeBudget
     public const int MinTimedSteps = 4, MaxTimedSteps = 200;
     public const double MinTimedSeconds = 6;
 
-    /// <summary>True while the warm-up should time another step, given the intervals timed so far.</summary>
-    public static bool WantsAnotherStep(int timed, double timedSeconds) =>
-        timed < MaxTimedSteps && (timed < MinTimedSteps || timedSeconds < MinTimedSeconds);
+    /// <summary>Under a short budget the warm-up times at most this share of it in steps (each kind, whole-network and
+    /// head-only): 6 s from 2 minutes up. Timing 6 s (and 6 more with --head-warmup) plus setup left a 24-s test run a
+    /// single epoch on CI's slow machine (2026-12-03); the check after the first epoch corrects a shorter warm-up's
+    /// misjudged step. 4 timed steps (2.5%) measured the same 32-px step at 0.14-0.26 s on a noisy machine.</summary>
+    public const double WarmupShare = 0.05;
+
+    /// <summary>The seconds of steps the warm-up times under a budget of <paramref name="minutes"/>.</summary>
+    public static double TimedSecondsFor(double minutes) => Math.Min(MinTimedSeconds, WarmupShare * minutes * 60);
+
+    /// <summary>True while the warm-up should time another step, given the intervals timed so far: at least
+    /// <see cref="MinTimedSteps"/> and <paramref name="minSeconds"/> of them (<see cref="TimedSecondsFor"/>).</summary>
+    public static bool WantsAnotherStep(int timed, double timedSeconds, double minSeconds = MinTimedSeconds) =>
+        timed < MaxTimedSteps && (timed < MinTimedSteps || timedSeconds < minSeconds);
 
     /// <summary>A step's steady cost: the median of the later half of the timed intervals (all of them when there are
     /// fewer than 2 × <see cref="MinTimedSteps"/>), so the first, still unoptimised steps do not count.</summary>

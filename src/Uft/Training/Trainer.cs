@@ -39,7 +39,10 @@ public sealed record TrainResult(IReadOnlyList<EpochMetrics> Epochs, bool Comple
 /// </summary>
 /// <param name="monitorFactory">Makes what is measured after each epoch (kNN, alignment, uniformity): Uft.Evaluation.TrainingMonitor.Create
 /// as the CLI and <c>uft compare</c> pass it; null measures nothing, and then the config may name no monitor folders.</param>
-public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progress = null, Action<string>? notice = null, EpochMonitorFactory? monitorFactory = null)
+/// <param name="budgetStartUtc">When a --minutes budget started: <c>uft finetune</c> passes its process's start, so the whole
+/// command fits the budget (its start took about 0.5 s of a 24-s test run, 2026-12-03); null: when <see cref="Train"/> is called.</param>
+public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progress = null, Action<string>? notice = null, EpochMonitorFactory? monitorFactory = null,
+    DateTime? budgetStartUtc = null)
 {
     // The injected NaN of UFT_FAULT=nan-loss, held for the process (see HeldScalar).
     static readonly Scalar NaN = double.NaN.ToScalar();
@@ -58,7 +61,9 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         // before the run folder is created, and the setup notices wait until then, so bad input writes nothing and prints
         // only its error.
         using var writing = Run.BeginWriting();
-        var sinceStart = Stopwatch.StartNew();
+        double before = budgetStartUtc is { } started ? Math.Max(0, (DateTime.UtcNow - started).TotalSeconds) : 0;
+        var clockStarted = Stopwatch.StartNew();
+        double SinceStart() => before + clockStarted.Elapsed.TotalSeconds;
         var setup = new List<string>();
         var target = ImageFolder.Unlabeled(config.Target, ct: ct);
         if (target.Skipped.Count > 0) setup.Add(target.SkippedSummary()!);
@@ -113,7 +118,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         BudgetPlan? plan = null;
         if (config.Minutes is not null && !resume)
         {
-            plan = BudgetWarmup.Plan(config, moco, lr, loader, monitor, mixing, device, sinceStart, ct);
+            plan = BudgetWarmup.Plan(config, moco, lr, loader, monitor, mixing, device, SinceStart, ct);
             assumedStep = plan.SecondsPerStep;
             // The budget chooses the curve anew: bends a reused config.json brings from another run do not apply.
             config = config with { Epochs = plan.Epochs, MonitorEvery = plan.MonitorEvery, CosineBends = null };
@@ -144,6 +149,7 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         }
         var history = Run.ReadMetrics();
         var stepSeconds = new List<double>(); // a step of each whole-network epoch this process trained, for --minutes' checks
+        List<double> checkpointSeconds = [], monitorSeconds = []; // and what each epoch's checkpoint and measurement took
 
         for (; epoch < config.Epochs; epoch++)
         {
@@ -207,7 +213,8 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 if (epoch >= first)
                 {
                     var (perStep, from) = TimeBudget.RecentStepSeconds(stepSeconds);
-                    schedule = CheckBudget(plan, schedule, epoch + 1, epoch == first, perStep, config.HeadEpochs + from + 1, sinceStart.Elapsed.TotalSeconds,
+                    schedule = CheckBudget(plan.WithMeasuredCosts(checkpointSeconds, monitorSeconds), schedule, epoch + 1, epoch == first, perStep,
+                        config.HeadEpochs + from + 1, SinceStart(),
                         monitor.IsActive ? config.MonitorEvery : null, moco, loader);
                 }
             }
@@ -216,7 +223,12 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             try
             {
                 Faults.Sleep("monitor");
-                if (measure) measured = monitor.Measure(moco.QueryBackbone, epoch, ct);
+                if (measure)
+                {
+                    var measuring = Stopwatch.StartNew();
+                    measured = monitor.Measure(moco.QueryBackbone, epoch, ct);
+                    monitorSeconds.Add(measuring.Elapsed.TotalSeconds);
+                }
             }
             // Ctrl-C during the monitor keeps the trained epoch: a resume runs no batch of it, only the monitor.
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -229,8 +241,10 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 images / Math.Max(1e-9, trainedSums.Seconds), trainedSums.Seconds, knn, align, uniform, skipped);
             // Checkpoint first, carrying the epoch's line: a kill between the two leaves a checkpoint whose line the
             // resume restores, never a line without its checkpoint.
+            var saving = Stopwatch.StartNew();
             Save(moco, optimizer, epoch + 1, step, keep: true, metrics: m);
             Run.AppendMetrics(m);
+            checkpointSeconds.Add(saving.Elapsed.TotalSeconds);
             history.Add(m);
         }
         if (loader.Skipped.Count > 0)

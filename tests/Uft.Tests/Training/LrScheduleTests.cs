@@ -78,11 +78,30 @@ public class LrScheduleTests
         for (int e = 4; e <= 6; e++) Assert.Equal(eight.At(e), twelve.At(e), 12);
     }
 
+    // A --minutes check may end the run where it stands: with --head-warmup the first check comes after the first
+    // whole-network epoch, past the cosine's first, and CI's slow machine chose to stop there (2026-12-03): the bend at the
+    // last epoch was refused as a usage error after training (exit 2). Such a schedule keeps the rates the run trained at.
+    [Fact]
+    public void StretchedToWhereItStandsEndsTheRunAndKeepsItsRates()
+    {
+        var ten = new LrSchedule(0.03, 10);
+        var three = ten.Stretched(3, 3);
+        Assert.Equal(3, three.Epochs);
+        Assert.Equal([new CosinePoint(3, 0.3 * Math.PI)], three.Bends);
+        for (int e = 0; e < 3; e++) Assert.Equal(ten.At(e), three.At(e), 12);
+        Assert.Equal(0.015 * (1 + Math.Cos(0.3 * Math.PI)), three.At(3), 12);           // no epoch after the end: the bend's rate
+        // After a bend, a later one at the end (the later checks never choose it, but a resume reads what config.json says).
+        var eight = ten.Stretched(4, 8).Stretched(6, 6);
+        for (int e = 0; e < 6; e++) Assert.Equal(ten.Stretched(4, 8).At(e), eight.At(e), 12);
+        // config.json of such a run validates, so it can be resumed or rerun.
+        new TrainConfig { Target = "t", Source = "s", Epochs = 3, CosineBends = three.Bends }.Validate();
+    }
+
     [Fact]
     public void BadBendsAreUsageErrors()
     {
-        var e = Assert.Throws<UftException>(() => new LrSchedule(0.03, 4, 0, [new CosinePoint(4, 1.0)]));
-        Assert.Contains("--epochs 4: the run's --minutes re-plan bent its cosine at epoch 4", e.Message);
+        var e = Assert.Throws<UftException>(() => new LrSchedule(0.03, 3, 0, [new CosinePoint(4, 1.0)]));
+        Assert.Contains("--epochs 3: the run's --minutes re-plan bent its cosine at epoch 4; give 4 epochs or more", e.Message);
         Assert.Contains("--epochs 4: the run's --minutes re-plan bent its cosine at epoch 5",
             Assert.Throws<UftException>(() => new TrainConfig { Target = "t", Epochs = 4, CosineBends = [new CosinePoint(5, 1.0)] }.Validate()).Message);
         // A phase that is not a number, out of order, or in the warmup.
