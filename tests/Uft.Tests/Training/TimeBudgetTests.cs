@@ -225,13 +225,15 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
         ImageSize = 32, BatchSize = 16, Workers = 1, Seed = 3,
     }, "uft");
 
-    // With a head warm-up too: its head-only epochs are timed apart, and the warm-up's full steps leave gradients on the
-    // backbone that must not move it in those epochs (same weights as the run without a warm-up).
-    [Theory]
-    [InlineData(0.0)]
-    [InlineData(0.25)]
-    public void BudgetedRunTrainsLikeARunGivenTheChosenEpochsAndEndsNearItsBudget(double headWarmup)
+    // With a head warm-up, the case that exercises the most: its head-only epochs are timed apart, the warm-up's full
+    // steps leave gradients on the backbone that must not move it in those epochs, and the first check comes after the
+    // cosine's first epoch, so a re-plan bends it. The case without a head warm-up ran here too until the shorter warm-up
+    // of short budgets gave these runs 8-14 epochs and the pair took 97 s of the suite (2026-12-03); the slowed-step test
+    // below still holds a budgeted run without one within ±15%, and the warm-up's restore is the same code.
+    [Fact]
+    public void BudgetedRunTrainsLikeARunGivenTheChosenEpochsAndEndsNearItsBudget()
     {
+        const double headWarmup = 0.25;
         using var scratch = Paths.MemoryDir();
         string target = SmallRun.Target(96), output = scratch.Path;
         const double minutes = 0.4;
