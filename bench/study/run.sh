@@ -291,7 +291,7 @@ out = ["# Budget study: finished cells", "",
        "finished, in %; in brackets the change against the backbone as shipped (`none`) on the same target and evaluation",
        "size (mean of its seeds). K-means: mean over 5 seeds (`uft eval --kmeans-seeds`).",
        "`epochs`: what `--minutes` chose; `train min`: the epochs' own time (metrics.jsonl), monitor and setup",
-       "excluded. Cell names: budget (b5 = 5 minutes; e100 = 100 epochs, no --minutes), target, arm, lever; docs/study.md explains them.", ""]
+       "excluded. Cell names: budget (b5 = 5 minutes; e25, e100 = 25, 100 epochs, no --minutes), target, arm, lever; docs/study.md explains them.", ""]
 # The leading table (docs/results.md): none / naive / UFT on every target, at each budget (bN: N minutes, eN: N epochs)
 # an arm finished, at the training size and at 224 px.
 lead = ["retrieval", "BCubed P", "1-shot"]
