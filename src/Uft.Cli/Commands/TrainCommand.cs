@@ -67,14 +67,14 @@ static class TrainRunner
         return result.Completed ? 0 : Interrupt.ExitCode;
     }
 
-    /// <summary>A resumed run keeps the configuration it was started with; only --epochs may extend it. It stays in the
-    /// folder it is resumed from, which may have been moved or copied since it started.</summary>
     /// <summary>The process's start: --minutes counts the whole command, as a user timing it does.</summary>
     static DateTime CommandStarted
     {
         get { using var self = System.Diagnostics.Process.GetCurrentProcess(); return self.StartTime.ToUniversalTime(); }
     }
 
+    /// <summary>A resumed run keeps the configuration it was started with; only --epochs may extend it. It stays in the
+    /// folder it is resumed from, which may have been moved or copied since it started.</summary>
     static TrainConfig ForResume(TrainConfig given, int? epochs)
     {
         var folder = new RunFolder(Path.Combine(given.OutputRoot, given.Name));
