@@ -24,24 +24,25 @@ static class Paths
     }
 
     /// <summary>A new empty folder under this test process's own temporary folder.</summary>
-    public static string TempDir()
+    public static string TempDir() => NewFolder(TempRoot);
+
+    static string NewFolder(string root)
     {
-        var d = Path.Combine(TempRoot, Guid.NewGuid().ToString("N")[..8]);
+        var d = Path.Combine(root, Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(d);
         return d;
     }
 
     /// <summary>A new empty folder in memory (/dev/shm) when there is room, else <see cref="TempDir"/>; deleted on
     /// dispose. For tests that time whole runs: each epoch writes a ~200 MB checkpoint with an fsync, which took 0.3 to
-    /// 1.3 s on this machine's disk from one epoch to the next and decided whether a 24-s run landed within ±15%.</summary>
+    /// 1.3 s on this machine's disk from one epoch to the next and decided whether a 24-s run landed within ±15%.
+    /// A suite killed before its dispose leaves them under /dev/shm/uft-tests/p&lt;pid&gt;, which the next test process
+    /// removes as it does <see cref="TempDir"/>'s: memory is scarcer than disk.</summary>
     public static ScratchFolder MemoryDir()
     {
-        const string shm = "/dev/shm";
         const long room = 4L << 30;
-        bool fits = Directory.Exists(shm) && new DriveInfo(shm).AvailableFreeSpace >= room;
-        string dir = fits ? Path.Combine(shm, $"uft-tests-p{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}") : TempDir();
-        Directory.CreateDirectory(dir);
-        return new ScratchFolder(dir);
+        bool fits = Directory.Exists(Shm) && new DriveInfo(Shm).AvailableFreeSpace >= room;
+        return new ScratchFolder(fits ? NewFolder(MemoryRoot.Value) : TempDir());
     }
 
     public sealed class ScratchFolder(string path) : IDisposable
@@ -54,11 +55,13 @@ static class Paths
     // (`dotnet test` ends its host before: measured, the folder stayed), else by the next test process, which removes
     // every folder of a process no longer running: at most one suite's folders stay behind. A full suite writes a few GB
     // of run folders and checkpoints: kept, they had filled this machine's disk (71 GB) and stopped a training run.
-    static readonly string TempRoot = CreateTempRoot();
+    static readonly string TempRoot = CreateTempRoot(Path.GetTempPath());
+    const string Shm = "/dev/shm";
+    static readonly Lazy<string> MemoryRoot = new(() => CreateTempRoot(Shm));
 
-    static string CreateTempRoot()
+    static string CreateTempRoot(string under)
     {
-        string parent = Path.Combine(Path.GetTempPath(), "uft-tests");
+        string parent = Path.Combine(under, "uft-tests");
         Directory.CreateDirectory(parent);
         foreach (var dir in Directory.GetDirectories(parent))
         {

@@ -21,6 +21,7 @@ public static class BudgetWarmup
         Func<double> secondsSinceStart, CancellationToken ct)
     {
         double minutes = config.Minutes ?? throw new ArgumentException("no --minutes in the config", nameof(config));
+        double timedSeconds = TimeBudget.TimedSecondsFor(minutes);
         var saved = Snapshot(moco);
         long pointer = moco.QueuePointer;
         double monitorSeconds, checkpointSeconds;
@@ -30,12 +31,12 @@ public static class BudgetWarmup
             // A throwaway optimizer: the run's own starts with empty momentum buffers, as it would without a warm-up.
             var optimizer = new MomentumSgd(moco.QueryParameters(), lr, config.Momentum, config.WeightDecay);
             Trainer.TrainMode(moco, config);
-            intervals = TimeSteps(moco, optimizer, loader, mixing, device, config.Seed, TimeBudget.TimedSecondsFor(minutes), ct);
+            intervals = TimeSteps(moco, optimizer, loader, mixing, device, config.Seed, timedSeconds, ct);
             if (config.HeadWarmup > 0)
             {
                 // The head-only epochs' steps skip the backbone's backward: timed apart.
                 moco.FreezeStages(FrozenStages.All);
-                headIntervals = TimeSteps(moco, optimizer, loader, mixing, device, config.Seed, TimeBudget.TimedSecondsFor(minutes), ct);
+                headIntervals = TimeSteps(moco, optimizer, loader, mixing, device, config.Seed, timedSeconds, ct);
             }
             monitorSeconds = monitor.EstimateSeconds(moco.QueryBackbone, ct);
             checkpointSeconds = TimeCheckpoint(Checkpoint.TrainingState(moco, optimizer), config);

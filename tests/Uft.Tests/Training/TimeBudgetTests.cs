@@ -267,13 +267,13 @@ public sealed class TimeBudgetTests(ITestOutputHelper log)
     // by -24% and +33% (docs/study.md). With --head-warmup the check comes after the first whole-network epoch and the
     // head-only epochs stay as trained; such runs kept their first plan until CI ended one at -18% (2026-12-03). On CI's
     // slow machine that check once chose to end the run where it stood and the run failed after training (exit 2: its
-    // cosine's bend at the last epoch was refused; LrScheduleTests pins the fix).
+    // cosine's bend at the last epoch was refused; LrScheduleTests pins the fix). Batches of 32 make 3 steps an epoch: the
+    // slowed steps (2-3x the warm-up's, which its noise never reaches; 150 ms on 6 steps of 16 were sometimes measured by
+    // the 5%-of-budget warm-up) keep an epoch near 2 s, a twelfth of the budget, so the nearest count of epochs can land
+    // within ±15%.
     [Theory]
     [InlineData("scratch", 0.0)]
     [InlineData("naive", 0.25)]
-    // Batches of 32 make 3 steps an epoch: the slowed steps (2-3x the warm-up's, which its noise never reaches; 150 ms on
-    // 6 steps of 16 were sometimes measured by the 5%-of-budget warm-up) keep an epoch near 2 s, a twelfth of the budget,
-    // so the nearest count of epochs can land within ±15%.
     public void ARunSlowerThanItsWarmUpIsReplannedAfterItsFirstEpoch(string preset, double headWarmup)
     {
         using var scratch = Paths.MemoryDir();
