@@ -3,7 +3,7 @@
 # against an empty NuGet cache until its first line of output, then restores the tests as `dotnet test` would.
 # Prints the wall time to the demo's first line, the restore time of the tests, and the cache size after each.
 #   bench/package/first-restore.sh [REPO] [REF]      defaults: this checkout, HEAD
-# Downloads about 1 GB from nuget.org into a temporary cache, removed at the end (UFT_KEEP=1 keeps it).
+# Downloads about 1 GB from the NuGet feed into a temporary cache, removed at the end (UFT_KEEP=1 keeps it).
 set -euo pipefail
 repo=$(cd "${1:-$(dirname "$0")/../..}" && pwd); ref=${2:-HEAD}
 work=$(mktemp -d /tmp/uft-first-restore.XXXXXX)

@@ -26,13 +26,22 @@ dotnet pack src/Uft -c Release -o "$out" -v q -nologo -p:RepositoryCommit="$comm
 dotnet pack src/Uft.Cli -c Release -o "$out" -v q -nologo -p:RepositoryCommit="$commit" -p:UftToolRids="${rids//,/%3B}"
 ls -l "$out" | awk 'NR > 1 {printf "  %7.1f MB  %s\n", $5 / 1048576, $9}'
 
+step "licence: each package's nuspec declares MIT and the package carries the README"
+for pkg in "$out"/Uft.$version.nupkg "$out"/Uft.Cli.$version.nupkg; do
+  nuspec=$(unzip -p "$pkg" '*.nuspec')
+  grep -q '<license type="expression">MIT</license>' <<<"$nuspec" \
+    || { echo "error: ${pkg##*/} declares no MIT licence (PackageLicenseExpression in Directory.Build.props)" >&2; exit 1; }
+  unzip -l "$pkg" README.md > /dev/null || { echo "error: ${pkg##*/} carries no README.md" >&2; exit 1; }
+  echo "  ${pkg##*/}: licence MIT, README.md"
+done
+
+# The local folder is added to the machine's configured package sources (the NuGet feed, or a mirror), not in
+# place of them: the check restores TorchSharp and libtorch from wherever this machine gets its packages.
 cat > "$work/nuget.config" <<XML
 <?xml version="1.0" encoding="utf-8"?>
 <configuration>
   <packageSources>
-    <clear />
     <add key="local" value="$out" />
-    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
   </packageSources>
   <fallbackPackageFolders>
     <add key="user" value="$shared_cache" />

@@ -19,7 +19,16 @@ static class Terminal
     /// <summary>Makes <see cref="AnsiConsole.Console"/> (also used for --help) right for where stdout goes; returns it.</summary>
     public static IAnsiConsole Configure()
     {
-        if (Redirected) AnsiConsole.Console.Profile.Width = RedirectedWidth;
+        if (Redirected)
+        {
+            // Spectre pads help's grid to the console's width: through this writer no line keeps its trailing spaces.
+            AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors,
+                Out = new AnsiConsoleOutput(new TrimEndWriter(Console.Out)),
+            });
+            AnsiConsole.Console.Profile.Width = RedirectedWidth;
+        }
         return AnsiConsole.Console;
     }
 
@@ -60,4 +69,31 @@ static class Terminal
         foreach (var line in text.ToString().Split('\n'))
             if (line.TrimEnd() is { Length: > 0 } row) AnsiConsole.Console.WriteLine(row, Style.Plain);
     }
+}
+
+/// <summary>A writer that drops the spaces at the end of each line: spaces are held back until something other than a
+/// line end follows them, so a line written in pieces (or flushed half-way) loses only its trailing run.</summary>
+sealed class TrimEndWriter(TextWriter inner) : TextWriter
+{
+    readonly System.Text.StringBuilder held = new();
+
+    public override System.Text.Encoding Encoding => inner.Encoding;
+
+    public override void Write(char value) => Write(value.ToString());
+
+    public override void Write(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return;
+        var text = new System.Text.StringBuilder(value.Length);
+        foreach (char c in value)
+        {
+            if (c == ' ') { held.Append(c); continue; }
+            if (c is not ('\n' or '\r')) text.Append(held);
+            held.Clear();
+            text.Append(c);
+        }
+        if (text.Length > 0) inner.Write(text.ToString());
+    }
+
+    public override void Flush() => inner.Flush();
 }

@@ -26,6 +26,9 @@ public partial class HelpTests
                 problems.Add($"{name} --help: exit {r.ExitCode}, stderr {r.Stderr.Trim()}");
                 continue;
             }
+            // Piped, Spectre lays help out at an unbounded width and padded every line to it (issue 36).
+            if (r.Stdout.Split('\n').FirstOrDefault(l => l.TrimEnd('\r').EndsWith(' ')) is { } padded)
+                problems.Add($"{name} --help: a line ends in spaces: '{padded.TrimEnd()}'");
             var sections = Sections(r.Stdout);
             foreach (var line in sections.GetValueOrDefault("COMMANDS") ?? [])
                 pending.Enqueue([.. command, line.TrimStart().Split(' ')[0]]);
