@@ -7,6 +7,7 @@
 #   bench/study/run.sh --hours         machine time the logs record, by kind of cell and command
 #   bench/study/run.sh --summary       tables of the finished cells -> docs/study-tables.md, and the leading one into docs/results.md
 #   bench/study/run.sh --kshot PATTERN [224]  the paper's K-shot finetune beside the probe for finished cells (and at 224 px)
+#   bench/study/run.sh --recheck [T:SEED ...]  the 15-minute freeze3 pairs as one uft compare each, paired evaluation (issue 37)
 #   bench/study/run.sh --recluster     cells evaluated before K-means was averaged over 5 seeds: clustering measured again
 #   python3 bench/study/replay_minutes.py   --minutes' checks replayed on the finished cells' timings (docs/training.md)
 # A cell trains with `uft finetune --minutes M` (a warm-up chooses the epochs; config.json records them), then evaluates
@@ -215,6 +216,30 @@ run() {
   return $rc
 }
 
+if [[ ${1:-} == --recheck ]]; then
+  # Issue 37 item 7: the 15-minute freeze3 pairs again, each as one `uft compare` (none, naive, uft; --minutes 15 an arm),
+  # so that every arm is evaluated on the same draws (evaluation seed 0) with 95% intervals and paired changes, at 112 and
+  # 224 px. Arguments: target:seed ... (default caltech101:0 ucmerced:0). Results: bench/study/results/recheck-*/.
+  shift
+  pairs=("$@"); [[ ${#pairs[@]} == 0 ]] && pairs=(caltech101:0 ucmerced:0)
+  for cell in "${pairs[@]}"; do
+    t=${cell%%:*}; seed=${cell#*:}; name=recheck-b15-$t-freeze3-s$seed
+    [[ -f $results/$name/results.md ]] && continue
+    echo "$(date -u +%T) $name" | tee -a "$log"
+    run ./uft compare --train "$data/$t/train" --test "$data/$t/test" --source "$data/imagenet-sample/train" \
+      --arms none,naive,uft --minutes 15 --freeze-stages 3 --batch-size 64 --image-size 112 --eval-size 224 \
+      --seed "$seed" --eval-seed 0 --output "$out" --name "$name" || { echo "  failed: $name" | tee -a "$log"; continue; }
+    mkdir -p "$results/$name"
+    cp "$out/$name/results.md" "$out/$name/comparison.json" "$results/$name/"
+    for arm in none naive uft; do
+      cp "$out/$name/$arm/eval.json" "$results/$name/$arm-eval-112.json"
+      cp "$out/$name/$arm/eval-224px/eval.json" "$results/$name/$arm-eval-224.json"
+      for f in config.json metrics.jsonl times.json; do [[ -f $out/$name/$arm/$f ]] && cp "$out/$name/$arm/$f" "$results/$name/$arm-$f"; done
+    done
+  done
+  exit 0
+fi
+
 if [[ ${1:-} == --recluster ]]; then
   # Cells evaluated before K-means was averaged over seeds (eval.json without a "clustering" setting): measure clustering
   # again on the backbone still in runs/study/<cell> and put it into the committed eval-<px>.json, the rest unchanged.
@@ -225,7 +250,7 @@ if [[ ${1:-} == --recluster ]]; then
     backbone=$(cell_backbone "$cell" "not reclustered") || continue
     echo "$(date -u +%T) recluster $cell $px px" | tee -a "$log"
     run ./uft eval --backbone "$backbone" --train "$data/$target/train" --test "$data/$target/test" --image-size "$px" \
-      --seed "$seed" --protocols clustering --output "$out/$cell/cluster-$px" || continue
+      --eval-seed "$seed" --kmeans-seeds 5 --protocols clustering --output "$out/$cell/cluster-$px" || continue
     python3 - "$f" "$out/$cell/cluster-$px/eval.json" <<'PY'
 import json, sys
 old, new = (json.load(open(p)) for p in sys.argv[1:])
@@ -250,7 +275,7 @@ if [[ ${1:-} == --kshot ]]; then
       [[ -f $d/kshot-$px.json ]] && continue
       echo "$(date -u +%T) kshot $cell $px px" | tee -a "$log"
       run ./uft eval --backbone "$backbone" --train "$data/$target/train" --test "$data/$target/test" --image-size "$px" \
-        --seed "$seed" --protocols kshot,probe --shots 1,2,4 --trials 3 --kshot-epochs 30 --output "$out/$cell/kshot-$px" || continue
+        --eval-seed "$seed" --protocols kshot,probe --shots 1,2,4 --trials 3 --kshot-trials 3 --kshot-epochs 30 --output "$out/$cell/kshot-$px" || continue
       cp "$out/$cell/kshot-$px/eval.json" "$d/kshot-$px.json"
     done
   done
@@ -434,7 +459,10 @@ grep -E -- "$pattern" <<<"$plan_cells" | while IFS='|' read -r name target prese
   sizes=$(printf '%s\n' "$size" 224 | sort -u)   # the training size and 224 px, once when they are the same
   for px in $sizes; do
     [[ -f $folder/eval-$px/eval.json ]] && continue
-    run ./uft eval --backbone "$backbone" --train "$train" --test "$test" --image-size "$px" --seed "$seed" \
+    # One evaluation seed for every cell since 2026-12-07 (issue 37): cells of different training seeds pair draw by
+    # draw, and the draws are as many as bring each figure's standard error to 0.3 points. Earlier cells were evaluated
+    # with their training seed, 5 K-means seeds and 3 probe trials.
+    run ./uft eval --backbone "$backbone" --train "$train" --test "$test" --image-size "$px" --eval-seed 0 \
       --protocols retrieval,clustering,knn,probe --shots 1,4 --output "$folder/eval-$px" || ok=0
   done
   [[ $ok == 1 ]] || { echo "  eval failed: $name" | tee -a "$log"; continue; }

@@ -26,6 +26,8 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         public string Test { get; init; } = "";
         [CommandOption("--source <DIR>")] [Description("Source images the replay arms (uft, replay-only) replay (default none; those arms then need it).")]
         public string? Source { get; init; }
+        [CommandOption("--source-eval <DIR>")] [Description("Labelled source images (root/<class>/<image>, several a class) to measure forgetting on, e.g. ../shared/data/tiny-imagenet/train (default: --source, where it can measure it).")]
+        public string? SourceEval { get; init; }
         [CommandOption("--replay-fraction <F>")] [Description("Share of the source set replayed, in (0, 1]] (default 0.1).")]
         public double ReplayFraction { get; init; } = 0.1;
         [CommandOption("--replay-count <N>")] [Description("Number of source images replayed; overrides the fraction (default: set by the fraction).")]
@@ -48,14 +50,20 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         public int BatchSize { get; init; } = 64;
         [CommandOption("--lr <LR>")] [Description("Finetuning learning rate (default: 0.015 x batch / 256; 0.03 x batch / 256 for scratch).")]
         public double? Lr { get; init; }
-        [CommandOption("--seed <N>")] [Description("Seeds training and the evaluations' draws (default 0).")]
+        [CommandOption("--seed <N>")] [Description("Seeds training (default 0).")]
         public int Seed { get; init; }
+        [CommandOption("--eval-seed <N>")] [Description("Seeds the evaluations' draws (K-shot images, K-means starts, t-SNE), the same for every arm so that their figures pair draw by draw (default 0).")]
+        public int EvalSeed { get; init; }
         [CommandOption("--shots <LIST>")] [Description("K labels a class for the K-shot evaluations (default 1,2,4,8).")]
         public string Shots { get; init; } = "1,2,4,8";
-        [CommandOption("--trials <N>")] [Description("Random draws of the K labelled images per K (default 3).")]
-        public int Trials { get; init; } = 3;
+        [CommandOption("--trials <N>")] [Description("K-shot linear probe: random draws of the K labelled images per K (default: as many as bring the standard error of the mean to 0.3 points, 20 to 400).")]
+        public int? Trials { get; init; }
+        [CommandOption("--kmeans-seeds <N>")] [Description("K-means runs from N seeds, each the best of 10 restarts; clustering figures are their mean (default: as many as bring the standard error of the mean to 0.3 points, 20 to 400).")]
+        public int? KMeansSeeds { get; init; }
         [CommandOption("--kshot-epochs <N>")] [Description("Run the paper's K-shot finetune (new FC + whole network) for N epochs (default: linear probe only).")]
         public int? KShotEpochs { get; init; }
+        [CommandOption("--kshot-trials <N>")] [Description("Trials per K of the K-shot finetune and FixMatch, each of which trains the network (default 3).")]
+        public int KShotTrials { get; init; } = 3;
         [CommandOption("--freeze-bn")] [Description("Finetuning arms keep the backbone's batch-norm statistics (scale and shift still learn); the default.")]
         public bool FreezeBn { get; init; }
         [CommandOption("--train-bn")] [Description("Finetuning arms use train-mode (split) batch norm, as in MoCo and the paper (default off: statistics kept).")]
@@ -81,15 +89,15 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         };
         var config = new ComparisonConfig
         {
-            Name = s.Name, OutputRoot = s.Output, Backbone = s.Backbone, Train = s.Train, Test = s.Test, Source = s.Source,
+            Name = s.Name, OutputRoot = s.Output, Backbone = s.Backbone, Train = s.Train, Test = s.Test, Source = s.Source, SourceEval = s.SourceEval,
             ReplayFraction = s.ReplayFraction, ReplayCount = s.ReplayCount, Mixing = mixing,
             Arms = s.Arms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Epochs = s.Epochs, Minutes = s.Minutes, ImageSize = s.ImageSize, EvalSize = s.EvalSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Resolve(s.FreezeBn, s.TrainBn), FreezeStages = s.FreezeStages,
             Eval = new EvalOptions
             {
-                ProbeShots = shots, ProbeTrials = s.Trials, TSnePoints = s.TSnePoints, LinearProbe = false, Seed = s.Seed,
-                KShot = s.KShotEpochs is int e ? new KShotOptions { Shots = shots, Trials = s.Trials, Epochs = e, Seed = s.Seed } : null,
-                FixMatch = s.FixMatchSteps is int steps ? new FixMatchOptions { Shots = shots, Trials = s.Trials, Steps = steps, Seed = s.Seed } : null,
+                ProbeShots = shots, ProbeTrials = s.Trials, ClusteringSeeds = s.KMeansSeeds, TSnePoints = s.TSnePoints, LinearProbe = false, Seed = s.EvalSeed,
+                KShot = s.KShotEpochs is int e ? new KShotOptions { Shots = shots, Trials = s.KShotTrials, Epochs = e, Seed = s.EvalSeed } : null,
+                FixMatch = s.FixMatchSteps is int steps ? new FixMatchOptions { Shots = shots, Trials = s.KShotTrials, Steps = steps, Seed = s.EvalSeed } : null,
             },
         };
         var clock = Stopwatch.StartNew();

@@ -51,7 +51,7 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
             BatchSize = settings.BatchSize,
             FreezeBn = BnMode.Resolve(freeze: false, settings.TrainBn),
             OutputRoot = settings.Output,
-            Eval = new EvalOptions { ProbeShots = [1, 2, 4, 8], ProbeTrials = 3, TSnePoints = 300, ClusteringRestarts = 10, LinearProbe = false },
+            Eval = new EvalOptions { ProbeShots = [1, 2, 4, 8], TSnePoints = 300, ClusteringRestarts = 10, LinearProbe = false },
         };
         if (settings.Fresh && Directory.Exists(config.Folder))
         {
@@ -63,7 +63,7 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
         AnsiConsole.MarkupLine($"[bold]UFT demo[/]: {Markup.Escape(config.Backbone)} on {Markup.Escape(config.Train)} (unlabeled for finetuning), replaying {Markup.Escape(config.Source!)}");
         AnsiConsole.MarkupLine($"arms: as shipped, naive finetuning, UFT (replay + CutMix) · {config.ImageSize} px · {config.Epochs} epochs · batch {config.BatchSize} · " +
                                (config.FreezeBn == false ? "train-mode batch norm · " : "pretrained batch-norm statistics kept · ") +
-                               "evaluation: top-5 retrieval, K-means BCubed precision, kNN, K-shot linear probe (K = 1, 2, 4, 8; 3 trials)" +
+                               "evaluation: top-5 retrieval, K-means BCubed precision, kNN, K-shot linear probe (K = 1, 2, 4, 8), every arm on the same draws" +
                                (config.EvalSize is > 0 && config.EvalSize != config.ImageSize ? $", at {config.ImageSize} and {config.EvalSize} px" : ""));
         var clock = Stopwatch.StartNew();
         using var interrupt = new Interrupt(cancellationToken);
@@ -119,14 +119,17 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
         Terminal.Write(Table(results, twoSizes ? $" at {config.ImageSize} px" : ""));
         if (twoSizes)
             Terminal.Write(Table(results.Where(r => r.AtEvalSize is not null).Select(r => r with { Eval = r.AtEvalSize! }).ToList(), $" at {config.EvalSize} px"));
-        foreach (var line in Verdict.Lines(results, config.ImageSize, config.EvalSize))
-            AnsiConsole.MarkupLineInterpolated(line.Contains("below on all") ? (FormattableString)$"[yellow]{line}[/]" : $"{line}");
+        var verdicts = Verdict.Judge(results, config.ImageSize, config.EvalSize);
+        foreach (var v in verdicts)
+            AnsiConsole.MarkupLineInterpolated(v.BelowOnAll ? (FormattableString)$"[yellow]{v.Text}[/]" : $"{v.Text}");
+        foreach (var line in Verdict.Lines(results, config.ImageSize, config.EvalSize).Skip(verdicts.Count))
+            AnsiConsole.MarkupLineInterpolated($"[grey]{line}[/]");
     }
 
     /// <summary>Metrics as rows (named as in the HTML report), arms as columns, with the change against the backbone as shipped.</summary>
     public static Table Table(IReadOnlyList<ArmResult> results, string size = "")
     {
-        var table = new Table().Title($"before / after{size} (%, mean ± std over trials)").AddColumn("metric");
+        var table = new Table().Title($"before / after{size} (%, mean ± half its 95% interval; in brackets the paired change against as shipped)").AddColumn("metric");
         foreach (var r in results) table.AddColumn(new TableColumn(new Text(r.Arm == Arms.None ? "as shipped" : r.Arm)).RightAligned());
         var baseline = results.FirstOrDefault(r => r.Arm == Arms.None);
         foreach (var metric in Rows)
@@ -137,17 +140,19 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
             foreach (var r in results)
             {
                 if (!r.Eval.Metrics.TryGetValue(metric, out var m)) { cells.Add(""); continue; }
-                string cell = m.Values.Length > 1 ? $"{100 * m.Mean:F1} ± {100 * m.Std:F1}" : $"{100 * m.Mean:F1}";
+                string cell = m.Format(1);
                 if (baseline is not null && r != baseline && baseline.Eval.Metrics.TryGetValue(metric, out var b))
                 {
-                    double d = 100 * (m.Mean - b.Mean);
-                    cell += d >= 0 ? $" [green](+{d:F1})[/]" : $" [red]({d:F1})[/]";
+                    // Coloured only where the paired interval excludes zero: a change inside the noise is level.
+                    var change = r.Eval.PairingProblem(baseline.Eval) is null ? m.Against(b) : m.Against(b) with { Ci = null };
+                    string text = Markup.Escape($"({change.Format()})");
+                    cell += change.Sign switch { > 0 => $" [green]{text}[/]", < 0 => $" [red]{text}[/]", _ => $" {text}" };
                 }
                 cells.Add(cell);
             }
             table.AddRow(cells.ToArray());
         }
-        table.AddRow(["train + eval time", .. results.Select(r => $"{r.TrainSeconds + r.EvalSeconds:F0} s")]);
+        table.AddRow(["train + eval time", .. results.Select(r => double.IsNaN(r.TrainSeconds + r.EvalSeconds) ? "–" : $"{r.TrainSeconds + r.EvalSeconds:F0} s")]);
         return table;
     }
 

@@ -30,8 +30,10 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         public int ImageSize { get; init; } = 224;
         [CommandOption("--shots <LIST>")] [Description("K labels a class for probe, kshot and fixmatch (default 1,2,4,8; fixmatch 4).")]
         public string? Shots { get; init; }
-        [CommandOption("--trials <N>")] [Description("Random draws of the K labelled images per K (default 3).")]
-        public int Trials { get; init; } = 3;
+        [CommandOption("--trials <N>")] [Description("K-shot linear probe: random draws of the K labelled images per K (default: as many as bring the standard error of the mean to 0.3 points, 20 to 400).")]
+        public int? Trials { get; init; }
+        [CommandOption("--kshot-trials <N>")] [Description("Trials per K of kshot and fixmatch, each of which trains the network (default 3).")]
+        public int KShotTrials { get; init; } = 3;
         [CommandOption("--kshot-epochs <N>")] [Description("Finetuning epochs per K-shot trial (default 30).")]
         public int KShotEpochs { get; init; } = 30;
         [CommandOption("--kshot-train-bn")] [Description("K-shot: let batch norm update its running statistics from the few labelled images (default: keep the backbone's).")]
@@ -42,8 +44,8 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         public string? Source { get; init; }
         [CommandOption("--restarts <N>")] [Description("K-means restarts, the best kept (default 10).")]
         public int Restarts { get; init; } = 10;
-        [CommandOption("--kmeans-seeds <N>")] [Description("K-means runs from N seeds (each the best of --restarts); clustering metrics are their mean ± std (default 5).")]
-        public int KMeansSeeds { get; init; } = 5;
+        [CommandOption("--kmeans-seeds <N>")] [Description("K-means runs from N seeds (each the best of --restarts); clustering metrics are their mean (default: as many as bring the standard error of the mean to 0.3 points, 20 to 400).")]
+        public int? KMeansSeeds { get; init; }
         [CommandOption("--tsne-points <N>")] [Description("Points per t-SNE picture (default 2000).")]
         public int TSnePoints { get; init; } = 2000;
         [CommandOption("--tsne-iterations <N>")] [Description("t-SNE iterations (default 1000).")]
@@ -52,8 +54,8 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         public int BatchSize { get; init; } = 64;
         [CommandOption("--output <DIR>")] [Description("Folder for eval.json and pictures (default runs/eval-<backbone>).")]
         public string? Output { get; init; }
-        [CommandOption("--seed <N>")] [Description("Seeds K-means, trials, t-SNE and random-init weights (default 0).")]
-        public int Seed { get; init; }
+        [CommandOption("--eval-seed <N>")] [Description("Seeds the draws (K-shot images, K-means starts, t-SNE) and random-init weights; evaluations with the same seed pair draw by draw in uft report (default 0).")]
+        public int EvalSeed { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -76,11 +78,11 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
             ProbeTrials = settings.Trials,
             ClusteringRestarts = settings.Restarts,
             ClusteringSeeds = settings.KMeansSeeds,
-            KShot = protocols.Contains("kshot") ? new KShotOptions { Shots = shots ?? [1, 2, 4, 8], Trials = settings.Trials, Epochs = settings.KShotEpochs, Seed = settings.Seed, FreezeBatchNorm = !settings.KShotTrainBn } : null,
-            FixMatch = protocols.Contains("fixmatch") ? new Evaluation.FixMatchOptions { Shots = shots ?? [4], Trials = settings.Trials, Steps = settings.FixMatchSteps, Seed = settings.Seed } : null,
+            KShot = protocols.Contains("kshot") ? new KShotOptions { Shots = shots ?? [1, 2, 4, 8], Trials = settings.KShotTrials, Epochs = settings.KShotEpochs, Seed = settings.EvalSeed, FreezeBatchNorm = !settings.KShotTrainBn } : null,
+            FixMatch = protocols.Contains("fixmatch") ? new Evaluation.FixMatchOptions { Shots = shots ?? [4], Trials = settings.KShotTrials, Steps = settings.FixMatchSteps, Seed = settings.EvalSeed } : null,
             TSnePoints = protocols.Contains("tsne") ? settings.TSnePoints : 0,
             TSneIterations = settings.TSneIterations,
-            Seed = settings.Seed,
+            Seed = settings.EvalSeed,
         };
         options.Validate();
         var (nameOrFile, label) = BackboneArgument.Resolve(settings.Backbone);
@@ -90,8 +92,10 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         var train = ProgressBars.Run($"scanning {settings.Train}", p => ImageFolder.Labeled(settings.Train, ScanCheck.Header, Scan(p), interrupt.Token));
         var test = ProgressBars.Run($"scanning {settings.Test}", p => ImageFolder.Labeled(settings.Test, ScanCheck.Header, Scan(p), interrupt.Token));
         var source = settings.Source is null || !(protocols.Contains("forgetting") || protocols.Contains("tsne")) ? null : LoadSource(settings.Source, protocols.Contains("forgetting"));
+        if (source is not null && protocols.Contains("forgetting") && EvalSuite.ForgettingProblem(source.Items) is { } problem)
+            throw UftException.Usage($"--source {settings.Source}: cannot measure forgetting: {problem}");
         EvalSuite.Check(train, test, options);
-        TorchSharp.torch.manual_seed(settings.Seed); // a random-init backbone is then the same on every run
+        TorchSharp.torch.manual_seed(settings.EvalSeed); // a random-init backbone is then the same on every run
         var (model, _) = Backbones.Load(nameOrFile);
         using (model)
         {
@@ -151,7 +155,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
     static void Summarise(EvalReport report, string output, int pictures)
     {
         // Named as in the HTML report; the eval.json key last, for scripts.
-        var table = Terminal.PlainTable("metric", "mean ± std (%)", "eval.json key");
+        var table = Terminal.PlainTable("metric", "mean ± 95% (%)", "eval.json key");
         foreach (var (name, value) in report.Metrics.OrderBy(m => EvalMetrics.Order(m.Key)))
             table.AddPlainRow(EvalMetrics.Describe(name, report.Settings), value.ToString(), name);
         table.Columns[1].RightAligned();

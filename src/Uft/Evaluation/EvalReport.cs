@@ -16,6 +16,8 @@ public sealed record EvalReport
     public const string ClusteringSetting = "clustering";
     /// <summary>The kNN k used (the asked k capped by the train set).</summary>
     public const string KnnKSetting = "knn_k";
+    /// <summary>The seed of the evaluation's draws (K-shot images, K-means starts, t-SNE): apart from any training seed.</summary>
+    public const string EvalSeedSetting = "eval_seed";
     /// <summary>The settings that change every number: evaluations that differ in one of them are not comparable.</summary>
     public static readonly string[] ComparedSettings = [ImageSizeSetting, CropRatioSetting, ProbeSetting, ClusteringSetting];
 
@@ -51,6 +53,20 @@ public sealed record EvalReport
     /// before they were recorded): two evaluations compare when their lines are equal.</summary>
     [JsonIgnore]
     public string Protocol => string.Join("; ", ComparedSettings.Select(k => $"{k.Replace('_', ' ')} {Settings.GetValueOrDefault(k) ?? "unrecorded"}"));
+
+    /// <summary>Why this evaluation's draws cannot be paired with <paramref name="other"/>'s, or null when they can: both
+    /// must have recorded the same evaluation seed, train and test folders and comparable settings, so that draw i of a
+    /// metric (trial, K-means seed, test query) is the same draw in both.</summary>
+    public string? PairingProblem(EvalReport other)
+    {
+        foreach (var key in ComparedSettings.Append(EvalSeedSetting).Append("train").Append("test"))
+        {
+            string? a = Settings.GetValueOrDefault(key), b = other.Settings.GetValueOrDefault(key);
+            if (a is null || b is null) return $"{key.Replace('_', ' ')} unrecorded";
+            if (a != b) return $"{key.Replace('_', ' ')} {a} against {b}";
+        }
+        return null;
+    }
 
     public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
 

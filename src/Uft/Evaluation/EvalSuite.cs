@@ -49,36 +49,39 @@ public static class EvalSuite
                 {
                     var neighbours = Timed("retrieval", () => Retrieval.TopKNeighbours(testFeats, trainFeats, options.RetrievalK));
                     var hits = Retrieval.Hits(neighbours, testLabels, trainLabels);
-                    metrics[EvalMetrics.Retrieval] = MetricSummary.Single(Retrieval.Accuracy(hits, options.RetrievalK));
-                    perClass[EvalMetrics.Retrieval] = ClassificationAccuracy.PerClassMean(hits.Select(h => (double)h / options.RetrievalK).ToArray(), testLabels, numClasses);
+                    // Per query, its share of hits: their mean is the accuracy, and they pair draw by draw with another backbone's.
+                    var perQuery = hits.Select(h => (double)h / options.RetrievalK).ToArray();
+                    metrics[EvalMetrics.Retrieval] = MetricSummary.OverQueries(perQuery);
+                    perClass[EvalMetrics.Retrieval] = ClassificationAccuracy.PerClassMean(perQuery, testLabels, numClasses);
                     if (options.RetrievalExamples > 0)
                         sample = RetrievalSample.Build(testFeats, trainFeats, neighbours, test, train, options.RetrievalExamples, options.Seed);
                 }
                 if (options.Clustering)
                 {
                     var runs = Timed("clustering", () => ClusterAll(trainFeats, trainLabels, options, progress, ct));
-                    metrics[EvalMetrics.ClusteringPrecision] = MetricSummary.Of(runs.Select(c => c.BCubedPrecision).ToList());
-                    metrics[EvalMetrics.ClusteringRecall] = MetricSummary.Of(runs.Select(c => c.BCubedRecall).ToList());
-                    metrics[EvalMetrics.ClusteringF1] = MetricSummary.Of(runs.Select(c => c.BCubedF1).ToList());
-                    metrics[EvalMetrics.ClusteringNmi] = MetricSummary.Of(runs.Select(c => c.Nmi).ToList());
+                    metrics[EvalMetrics.ClusteringPrecision] = MetricSummary.Of(runs.Select(c => c.BCubedPrecision).ToList(), MetricSummary.Seed);
+                    metrics[EvalMetrics.ClusteringRecall] = MetricSummary.Of(runs.Select(c => c.BCubedRecall).ToList(), MetricSummary.Seed);
+                    metrics[EvalMetrics.ClusteringF1] = MetricSummary.Of(runs.Select(c => c.BCubedF1).ToList(), MetricSummary.Seed);
+                    metrics[EvalMetrics.ClusteringNmi] = MetricSummary.Of(runs.Select(c => c.Nmi).ToList(), MetricSummary.Seed);
                 }
                 if (options.Knn)
                 {
                     // k is capped by the train set; what was used goes into the settings and the tables.
                     knnK = KnnClassifier.EffectiveK(options.KnnK, trainLabels.Length);
                     var predictions = Timed("knn", () => KnnClassifier.Predict(trainFeats, trainLabels, testFeats, numClasses, options.KnnK, options.KnnTemperature));
-                    metrics[EvalMetrics.Knn] = MetricSummary.Single(ClassificationAccuracy.Top1(predictions, testLabels));
+                    metrics[EvalMetrics.Knn] = MetricSummary.OverQueries(Correct(predictions, testLabels));
                     perClass[EvalMetrics.Knn] = ClassificationAccuracy.PerClass(predictions, testLabels, numClasses);
                 }
                 if (options.LinearProbe)
                 {
-                    var (top1, meanClass, fit) = Timed("linear_probe", () => LinearProbe.Evaluate(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.Probe, options.Seed));
-                    metrics[EvalMetrics.LinearProbeTop1] = MetricSummary.Single(top1);
+                    var (predictions, fit) = Timed("linear_probe", () => LinearProbe.FitPredict(trainFeats, trainLabels, testFeats, numClasses, options.Probe.FullLambda, options.Probe, options.Seed));
+                    double meanClass = ClassificationAccuracy.MeanClass(predictions, testLabels);
+                    metrics[EvalMetrics.LinearProbeTop1] = MetricSummary.OverQueries(Correct(predictions, testLabels));
                     metrics[EvalMetrics.LinearProbeMeanClass] = MetricSummary.Single(meanClass);
                     fits[EvalMetrics.LinearProbeTop1.Replace("_top1", "")] = [fit];
                 }
                 if (options.ProbeShots.Length > 0)
-                    foreach (var r in Timed("probe_kshot", () => LinearProbe.KShot(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.ProbeShots, options.ProbeTrials, options.Seed, options.Probe)))
+                    foreach (var r in Timed("probe_kshot", () => LinearProbe.KShot(trainFeats, trainLabels, testFeats, testLabels, numClasses, options.ProbeShots, options.ProbeDraws, options.Seed, options.Probe)))
                     {
                         metrics[EvalMetrics.ProbeTop1(r.Shots)] = r.Top1;
                         metrics[EvalMetrics.ProbeMeanClass(r.Shots)] = r.MeanClassAccuracy;
@@ -89,11 +92,11 @@ public static class EvalSuite
                 if (useSource && source is { } sourceItems)
                 {
                     (sourceFeats, var sourceLabels) = Timed("features_source", () => Features.Extract(backbone, sourceItems, transforms.Eval, options.BatchSize, progress, ct));
-                    if (options.SourceClustering && sourceLabels.All(l => l >= 0))
+                    if (options.SourceClustering && ForgettingProblem(sourceItems) is null)
                     {
                         var s = Timed("source_clustering", () => ClusterAll(sourceFeats, sourceLabels, options, progress, ct));
-                        metrics[EvalMetrics.SourceClusteringPrecision] = MetricSummary.Of(s.Select(c => c.BCubedPrecision).ToList());
-                        metrics[EvalMetrics.SourceClusteringNmi] = MetricSummary.Of(s.Select(c => c.Nmi).ToList());
+                        metrics[EvalMetrics.SourceClusteringPrecision] = MetricSummary.Of(s.Select(c => c.BCubedPrecision).ToList(), MetricSummary.Seed);
+                        metrics[EvalMetrics.SourceClusteringNmi] = MetricSummary.Of(s.Select(c => c.Nmi).ToList(), MetricSummary.Seed);
                     }
                 }
                 using (sourceFeats)
@@ -173,16 +176,36 @@ public static class EvalSuite
             throw UftException.Usage($"--shots {k}: class {train.Classes[smallest]} has only {counts[smallest]} train images; use at most {counts[smallest]}");
     }
 
+    /// <summary>Why <paramref name="source"/> cannot measure forgetting (K-means with one cluster a class, scored by BCubed
+    /// precision and NMI), or null when it can. With one image a class every cluster can be pure whatever the backbone:
+    /// ImageNet's one-image-a-class replay sample scored 100.00 for every arm.</summary>
+    public static string? ForgettingProblem(IReadOnlyList<ImageItem> source)
+    {
+        if (source.Count == 0 || source.Any(i => i.Label < 0)) return "it has no class folders (root/<class>/<image>)";
+        var counts = source.GroupBy(i => i.Label).Select(g => g.Count()).ToList();
+        int single = counts.Count(c => c < 2);
+        return single == 0 ? null
+            : $"{single} of its {counts.Count} classes hold one image, so clusters of one class each score 100 whatever the backbone; give a labelled source with several images a class";
+    }
+
     /// <summary>A source folder: labelled when it has class folders (root/&lt;class&gt;/&lt;image&gt;, needed for forgetting),
     /// otherwise every image below it, unlabelled (enough for the source/target t-SNE).</summary>
     public static ImageFolder OpenSource(string path, CancellationToken ct = default) =>
         Directory.Exists(path) && Directory.EnumerateDirectories(path).Any() ? ImageFolder.Labeled(path, ct: ct) : ImageFolder.Unlabeled(path, ct: ct);
 
-    /// <summary>K-means from <see cref="EvalOptions.ClusteringSeeds"/> seeds, each the best of its restarts: one run's
-    /// BCubed precision can move by several points with the seed alone, so the metric is their mean.</summary>
-    static List<ClusteringScores> ClusterAll(Tensor feats, int[] labels, EvalOptions options, IProgress<EvalProgress>? progress, CancellationToken ct) =>
-        Enumerable.Range(0, options.ClusteringSeeds)
-            .Select(i => Clustering.Evaluate(feats, labels, options.ClusteringRestarts, options.Seed * 1000 + i, progress: progress, ct: ct)).ToList();
+    /// <summary>Per query, 1 where the prediction is right: their mean is top-1 accuracy.</summary>
+    static double[] Correct(int[] predictions, int[] labels) => predictions.Select((p, i) => p == labels[i] ? 1.0 : 0.0).ToArray();
+
+    /// <summary>K-means from seeds 0, 1, 2... (as <see cref="EvalOptions.ClusteringDraws"/> decides on BCubed precision),
+    /// each the best of its restarts: one run's BCubed precision can move by several points with the seed alone, so the
+    /// metric is their mean. Seed i is the same for every backbone evaluated with the same evaluation seed.</summary>
+    static List<ClusteringScores> ClusterAll(Tensor feats, int[] labels, EvalOptions options, IProgress<EvalProgress>? progress, CancellationToken ct)
+    {
+        var runs = new List<ClusteringScores>();
+        while (options.ClusteringDraws.More(runs.Select(c => c.BCubedPrecision).ToList()))
+            runs.Add(Clustering.Evaluate(feats, labels, options.ClusteringRestarts, options.Seed * 1000 + runs.Count, progress: progress, ct: ct));
+        return runs;
+    }
 
     static Dictionary<string, string> Settings(ImageFolder train, ImageFolder test, IReadOnlyList<ImageItem>? source, IViewTransform eval, EvalOptions options, int? knnK)
     {
@@ -194,7 +217,10 @@ public static class EvalSuite
             [EvalReport.ImageSizeSetting] = eval.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [EvalReport.CropRatioSetting] = eval is EvalTransform e ? e.CropRatio.ToString(System.Globalization.CultureInfo.InvariantCulture) : "custom",
             [EvalReport.ProbeSetting] = options.Probe.Describe(),
-            [EvalReport.ClusteringSetting] = $"K-means, mean over {options.ClusteringSeeds} seeds of the best of {options.ClusteringRestarts} restarts",
+            [EvalReport.ClusteringSetting] = $"K-means, mean over seeds ({options.ClusteringDraws.Describe()}) of the best of {options.ClusteringRestarts} restarts",
+            ["probe_trials"] = options.ProbeDraws.Describe(),
+            // Draw i of two evaluations with the same seed (and data) is the same draw: their metrics pair (EvalReport.PairingProblem).
+            [EvalReport.EvalSeedSetting] = options.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["options"] = JsonSerializer.Serialize(options, EvalReport.Json),
         };
         if (knnK is int k) settings[EvalReport.KnnKSetting] = k.ToString(System.Globalization.CultureInfo.InvariantCulture);

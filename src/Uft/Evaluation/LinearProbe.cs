@@ -25,7 +25,14 @@ public static class LinearProbe
     /// finetune (the backbone stays frozen).
     /// </summary>
     public static IReadOnlyList<KShotResult> KShot(Tensor trainFeats, int[] trainLabels, Tensor testFeats, int[] testLabels, int numClasses,
-        IReadOnlyList<int> shots, int trials = 3, int seed = 0, ProbeOptions? options = null)
+        IReadOnlyList<int> shots, int trials = 3, int seed = 0, ProbeOptions? options = null) =>
+        KShot(trainFeats, trainLabels, testFeats, testLabels, numClasses, shots, DrawRule.Fixed(trials), seed, options);
+
+    /// <summary><see cref="KShot(Tensor, int[], Tensor, int[], int, IReadOnlyList{int}, int, int, ProbeOptions?)"/> with
+    /// trials per K as <paramref name="draws"/> decides, on the mean-class accuracy (the headline figure). Trial t of K
+    /// draws the same images whatever the backbone, so two backbones' trials pair.</summary>
+    public static IReadOnlyList<KShotResult> KShot(Tensor trainFeats, int[] trainLabels, Tensor testFeats, int[] testLabels, int numClasses,
+        IReadOnlyList<int> shots, DrawRule draws, int seed = 0, ProbeOptions? options = null)
     {
         options ??= new ProbeOptions();
         options.Validate();
@@ -35,7 +42,7 @@ public static class LinearProbe
             var top1 = new List<double>();
             var meanClass = new List<double>();
             var fits = new List<ProbeFit>();
-            for (int trial = 0; trial < trials; trial++)
+            for (int trial = 0; draws.More(meanClass); trial++)
             {
                 var rng = new Random(seed * 1_000_003 + k * 1009 + trial);
                 // Per class in a random order: the first K are the trial's shots; with K = 1 the next one, where the
@@ -112,25 +119,34 @@ public static class LinearProbe
     {
         if (trainLabels.Length != trainFeats.shape[0]) throw new ArgumentException("train labels and features differ in length");
         var x64 = trainFeats.detach().to(ScalarType.Float64);
-        var y = tensor(trainLabels.Select(l => (long)l).ToArray());
-        long d = x64.shape[1];
+        long n = x64.shape[0], d = x64.shape[1];
+        // The labels one-hot: the gradient of the mean cross-entropy in the logits is (softmax − one-hot) / n.
+        var oneHot = nn.functional.one_hot(tensor(trainLabels.Select(l => (long)l).ToArray()), numClasses).to(ScalarType.Float64);
+        var xt = x64.t().contiguous();
         var generator = new Generator((ulong)seed);
         // Numbers reach libtorch as Scalars held until the end of the fit (see HeldScalar).
         using var initScale = 0.01.ToScalar();
-        using var halfLambda = (0.5 * lambda).ToScalar();
-        var theta0 = start ?? cat([randn(d * numClasses, generator: generator, dtype: ScalarType.Float64).mul_(initScale), zeros(numClasses, dtype: ScalarType.Float64)]);
-        (double, Tensor) LossAndGradient(Tensor theta)
+        using var half = 0.5.ToScalar();
+        double[] theta0 = start is not null ? start.data<double>().ToArray()
+            : [.. randn(d * numClasses, generator: generator, dtype: ScalarType.Float64).mul_(initScale).data<double>(), .. new double[numClasses]];
+        using var lambdaScalar = lambda.ToScalar();
+        using var invN = (1.0 / n).ToScalar();
+        (double, double[]) LossAndGradient(double[] theta)
         {
+            // Mean cross-entropy + λ/2·‖W‖² and its gradient, written out: no autograd graph for a few small matrices.
             using var step = NewDisposeScope();
-            var t = theta.detach().requires_grad_(true);
+            var t = tensor(theta);
             var w = t.narrow(0, 0, d * numClasses).view(d, numClasses);
             var bias = t.narrow(0, d * numClasses, numClasses);
-            var loss = nn.functional.cross_entropy(x64.matmul(w).add_(bias, HeldScalar.One), y).add_(w.pow(HeldScalar.Two).sum(), halfLambda);
-            loss.backward();
-            return (loss.item<double>(), t.grad!.clone().MoveToOuterDisposeScope());
+            var logits = x64.matmul(w).add_(bias, HeldScalar.One);
+            var logProbs = logits.log_softmax(1);
+            var loss = logProbs.mul(oneHot).sum().neg().mul_(invN).add_(w.pow(HeldScalar.Two).sum().mul_(half), lambdaScalar);
+            var residual = logProbs.exp_().sub_(oneHot).mul_(invN);
+            var gradient = cat([xt.matmul(residual).add_(w, lambdaScalar).reshape(-1), residual.sum(dim: 0)]);
+            return (loss.item<double>(), gradient.data<double>().ToArray());
         }
         var result = Lbfgs.Minimize(LossAndGradient, theta0, options.MaxIterations, tolerance: options.GradientTolerance);
-        var theta = result.X;
+        var theta = tensor(result.X);
         return (theta.narrow(0, 0, d * numClasses).view(d, numClasses), theta.narrow(0, d * numClasses, numClasses),
             new ProbeFit(lambda, result.Iterations, result.GradientMaxAbs, result.Converged));
     }

@@ -47,6 +47,9 @@ public sealed record ComparisonConfig
     public string Train { get; init; } = "";
     public string Test { get; init; } = "";
     public string? Source { get; init; }
+    /// <summary>A labelled source set to measure forgetting on (and draw the source/target t-SNE from) in place of
+    /// <see cref="Source"/>, which a sparse replay sample (one image a class) cannot measure it on.</summary>
+    public string? SourceEval { get; init; }
     public double ReplayFraction { get; init; } = 0.1;
     public int? ReplayCount { get; init; }
     public string[] Arms { get; init; } = [Experiments.Arms.None, "naive", "uft"];
@@ -128,6 +131,7 @@ public static class Comparison
             Arms = [], Name = "", OutputRoot = "", Workers = 0, KeepCheckpoints = false,
             Train = Path.GetFullPath(config.Train), Test = Path.GetFullPath(config.Test),
             Source = config.Source is null ? null : Path.GetFullPath(config.Source),
+            SourceEval = config.SourceEval is null ? null : Path.GetFullPath(config.SourceEval),
         })!.AsObject();
         string file = Path.Combine(config.Folder, SettingsFile);
         if (File.Exists(file))
@@ -164,8 +168,12 @@ public static class Comparison
         var test = ImageFolder.Labeled(config.Test, ct: ct);
         // Before any arm trains: bad shots, or train and test sharing images, would otherwise stop it after training.
         EvalSuite.Check(train, test, config.Eval);
-        // The source set (labelled: forgetting; any: the source/target t-SNE) is measured like in uft eval.
-        var source = config.Source is null ? null : EvalSuite.OpenSource(config.Source, ct).Items;
+        // The source set (labelled: forgetting; any: the source/target t-SNE) is measured like in uft eval: the one given
+        // for evaluation, else the replayed one. Forgetting is left out, in one line, where the set cannot measure it.
+        string? sourcePath = config.SourceEval ?? config.Source;
+        var source = sourcePath is null ? null : EvalSuite.OpenSource(sourcePath, ct).Items;
+        if (source is { Count: > 0 } && source.All(i => i.Label >= 0) && config.Eval.SourceClustering && EvalSuite.ForgettingProblem(source) is { } problem)
+            notice($"forgetting not measured on {sourcePath}: {problem} (--source-eval)");
         int? evalSize = config.EvalSize is > 0 && config.EvalSize != config.ImageSize ? config.EvalSize : null;
         var results = new List<ArmResult>();
         foreach (var arm in config.Arms)
@@ -177,7 +185,8 @@ public static class Comparison
             if (File.Exists(evalFile) && (sizeFolder is null || File.Exists(Path.Combine(sizeFolder, "eval.json"))))
             {
                 notice($"{arm}: already evaluated, reusing {evalFile}");
-                results.Add(new ArmResult(arm, EvalReport.Load(evalFile), folder, 0, 0, sizeFolder is null ? null : EvalReport.Load(Path.Combine(sizeFolder, "eval.json"))));
+                var (trainedIn, evaluatedIn) = ArmTimes.Load(folder);
+                results.Add(new ArmResult(arm, EvalReport.Load(evalFile), folder, trainedIn, evaluatedIn, sizeFolder is null ? null : EvalReport.Load(Path.Combine(sizeFolder, "eval.json"))));
                 continue;
             }
             using var armWriting = RunLock.Acquire(folder); // a new arm's folder, as it is created (held already if it existed)
@@ -221,10 +230,13 @@ public static class Comparison
                 // The second size repeats the measurements, not the pictures.
                 var atSize = evalSize is int size ? Evaluate(size, sizeFolder!, config.Eval with { TSnePoints = 0 }, $"{size} px ") : null;
                 results.Add(new ArmResult(arm, report, folder, trainSeconds, clock.Elapsed.TotalSeconds, atSize));
+                ArmTimes.Save(folder, trainSeconds, clock.Elapsed.TotalSeconds);
             }
         }
-        var folders = results.Select(r => r.Folder).Concat(evalSize is int es ? results.Select(r => Path.Combine(r.Folder, EvalSizeFolder(es))) : []);
-        HtmlReport.Write(Path.Combine(config.Folder, "report.html"), folders.Select(ReportRun.Load).ToList(),
+        // Each evaluation named by its arm: the report sets the sizes apart (a section each, "none · 224 px" in the legends).
+        var runs = results.Select(r => ReportRun.Load(r.Folder) with { Name = r.Arm })
+            .Concat(evalSize is int es ? results.Select(r => ReportRun.Load(Path.Combine(r.Folder, EvalSizeFolder(es))) with { Name = r.Arm }) : []);
+        HtmlReport.Write(Path.Combine(config.Folder, "report.html"), runs.ToList(),
             $"{config.Name}: {config.Backbone} on {DataSetName(config.Train)}", baseline: Math.Max(0, Array.IndexOf(config.Arms, Arms.None)));
         AtomicFile.WriteAllText(Path.Combine(config.Folder, "results.md"), Markdown(config, results));
         return results;
@@ -273,7 +285,8 @@ public static class Comparison
         return dir.Parent is { } parent && dir.Name is "train" or "training" ? parent.Name : dir.Name;
     }
 
-    /// <summary>The paper's table layout: one row per arm; K-shot, retrieval and clustering columns; mean ± std in %.
+    /// <summary>The paper's table layout: one row per arm; K-shot, retrieval and clustering columns; mean ± half its 95%
+    /// interval in %, and for each finetuned arm the paired change against the backbone as shipped with its own interval.
     /// With another evaluation size, a second table holds the arms evaluated at that size.</summary>
     public static string Markdown(ComparisonConfig config, IReadOnlyList<ArmResult> results)
     {
@@ -290,14 +303,20 @@ public static class Comparison
         if (verdict.Count > 0) sb.AppendLine().AppendJoin("", verdict.Select(l => $"- {l}\n"));
         sb.AppendLine();
         bool finetuned = config.Eval.KShot is not null;
+        sb.AppendLine("Figures in %: mean ± half its 95% interval over the evaluation's draws (test queries for retrieval and kNN, " +
+                      "K-means seeds, K-shot trials); in brackets the paired change against the backbone as shipped (the same draws), ± half its 95% interval.");
+        sb.AppendLine();
         sb.AppendLine($"K-shot columns: {(finetuned ? "the paper's K-shot transfer (new FC + whole-network finetune)" : "linear probe on frozen features (a floor for the paper's K-shot finetune; λ by cross-validation per arm, K and trial)")}, " +
-                      $"mean-class accuracy, {(finetuned ? config.Eval.KShot!.Trials : config.Eval.ProbeTrials)} trials. " +
-                      $"Trained at {config.ImageSize} px, {(config.Minutes is { } m ? $"{m:G4} minutes an arm (epochs chosen by a warm-up: see each arm's config.json)" : $"{config.Epochs} epochs")}, batch {config.BatchSize}, seed {config.Seed}; evaluated on the whole image " +
+                      $"mean-class accuracy, {(finetuned ? config.Eval.KShot!.Trials.ToString() : config.Eval.ProbeDraws.Describe())} trials. " +
+                      $"Trained at {config.ImageSize} px, {(config.Minutes is { } m ? $"{m:G4} minutes an arm (epochs chosen by a warm-up: see each arm's config.json)" : $"{config.Epochs} epochs")}, batch {config.BatchSize}, training seed {config.Seed}, evaluation seed {config.Eval.Seed} (every arm on the same draws); evaluated on the whole image " +
                       $"(shorter side resized, centre square){(results.FirstOrDefault()?.Eval.Settings.GetValueOrDefault(EvalReport.KnnKSetting) is { } k ? $"; kNN k = {k}" : "")}.");
         sb.AppendLine();
         sb.AppendLine("Arms: " + string.Join("; ", results.Select(r => $"{r.Arm}: {Arms.Describe(r.Arm)}")) + ".");
         return sb.ToString();
     }
+
+    /// <summary>Whole seconds, or "–" for a time an arm made by an older uft did not record.</summary>
+    static string Seconds(double s) => double.IsNaN(s) ? "–" : s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
 
     static string Table(ComparisonConfig config, IReadOnlyList<(ArmResult Arm, EvalReport Eval)> rows)
     {
@@ -312,12 +331,38 @@ public static class Comparison
         var sb = new System.Text.StringBuilder();
         sb.AppendLine($"| arm | {string.Join(" | ", columns.Select(c => c.Title))} | train s | eval s |");
         sb.AppendLine($"|---|{string.Concat(columns.Select(_ => "---|"))}---|---|");
+        var baseline = rows.FirstOrDefault(r => r.Arm.Arm == Arms.None).Eval;
         foreach (var (r, eval) in rows)
         {
-            var cells = columns.Select(c => eval.Metrics.TryGetValue(c.Metric, out var m)
-                ? m.Values.Length > 1 ? $"{100 * m.Mean:F2} ± {100 * m.Std:F2}" : $"{100 * m.Mean:F2}" : "–");
-            sb.AppendLine($"| {r.Arm} | {string.Join(" | ", cells)} | {r.TrainSeconds:F0} | {r.EvalSeconds:F0} |");
+            bool paired = baseline is not null && eval != baseline && eval.PairingProblem(baseline) is null;
+            var cells = columns.Select(c => !eval.Metrics.TryGetValue(c.Metric, out var m) ? "–"
+                : paired && baseline!.Metrics.TryGetValue(c.Metric, out var b) ? $"{m.Format(2)} ({m.Against(b).Format(2)})" : m.Format(2));
+            sb.AppendLine($"| {r.Arm} | {string.Join(" | ", cells)} | {Seconds(r.TrainSeconds)} | {Seconds(r.EvalSeconds)} |");
         }
         return sb.ToString();
+    }
+}
+
+/// <summary>What an arm's training and evaluation took when they ran (times.json in its folder), so that a rerun
+/// reusing the arm reports those times, not the zero seconds the reuse took.</summary>
+static class ArmTimes
+{
+    const string FileName = "times.json";
+
+    public static void Save(string folder, double trainSeconds, double evalSeconds) =>
+        AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(new { train_seconds = Math.Round(trainSeconds, 1), eval_seconds = Math.Round(evalSeconds, 1) }));
+
+    /// <summary>The recorded times; NaN for an arm whose folder has none (made before they were recorded).</summary>
+    public static (double Train, double Eval) Load(string folder)
+    {
+        try
+        {
+            var node = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, FileName)))!;
+            return (node["train_seconds"]!.GetValue<double>(), node["eval_seconds"]!.GetValue<double>());
+        }
+        catch (Exception e) when (e is IOException or JsonException or NullReferenceException or InvalidOperationException or FormatException)
+        {
+            return (double.NaN, double.NaN);
+        }
     }
 }

@@ -2,19 +2,42 @@ using Uft.Evaluation;
 
 namespace Uft.Experiments;
 
+/// <summary>Above, below or level: decided by a paired 95% interval, never by the size of a change alone.</summary>
+public enum Direction { Below = -1, Level = 0, Above = 1 }
+
+/// <summary>One headline measure's change against a baseline.</summary>
+public sealed record MeasureChange(string Title, Change Change)
+{
+    public Direction Direction => (Direction)Change.Sign;
+
+    /// <summary>"retrieval +1.3 (±0.6)", in points.</summary>
+    public override string ToString() => $"{Title} {Change.Format()}";
+}
+
+/// <summary>An arm against a baseline at one evaluation size, on the headline measures.</summary>
+public sealed record ArmVerdict(string Arm, string Against, int Size, IReadOnlyList<MeasureChange> Changes)
+{
+    public int Count(Direction d) => Changes.Count(c => c.Direction == d);
+    public bool AboveOnAll => Count(Direction.Above) == Changes.Count;
+    public bool BelowOnAll => Count(Direction.Below) == Changes.Count;
+
+    /// <summary>"above on all", "below on all", or the counts ("above on 1, level on 2").</summary>
+    public string Summary => AboveOnAll ? "above on all" : BelowOnAll ? "below on all"
+        : string.Join(", ", new[] { Direction.Above, Direction.Below, Direction.Level }.Where(d => Count(d) > 0).Select(d => $"{d.ToString().ToLowerInvariant()} on {Count(d)}"));
+
+    /// <summary>"at 224 px, uft against as shipped: retrieval +1.3 (±0.6), BCubed P -0.4 (±1.1), 1-shot +2.0 (±0.9): above on 2, level on 1".</summary>
+    public string Text => $"at {Size} px, {Arm} against {Against}: {string.Join(", ", Changes)}: {Summary}";
+}
+
 /// <summary>
-/// The sentence a comparison's tables imply, one line per finetuned arm and evaluation size: above or below the backbone
-/// as shipped (and UFT against naive) on the paper's three headline measures, top-5 retrieval, BCubed precision and the
-/// smallest K-shot. The budget study (docs/study.md) found 5-minute finetunes above the backbone at their training size
-/// and below it at 224 px on three of four targets; a table of twelve numbers a size hides that, a line does not.
+/// The sentence a comparison's tables imply, one per finetuned arm and evaluation size: above or below the backbone as
+/// shipped (and UFT against naive) on the paper's three headline measures, top-5 retrieval, BCubed precision and the
+/// smallest K-shot. Each change is the paired difference of the two evaluations' draws (the same test queries, K-means
+/// seeds and K-shot images) with its 95% interval, and counts as above or below only where that interval excludes zero:
+/// a change inside the evaluation's own noise is level, however large it looks.
 /// </summary>
 public static class Verdict
 {
-    /// <summary>Changes smaller than this, in points, count as level: one seed's spread in the study was about that or more.</summary>
-    public const double LevelPoints = 0.5;
-
-    const string AboveOnAll = "above on all", BelowOnAll = "below on all";
-
     /// <summary>The three measures, in <paramref name="eval"/>'s names: retrieval, BCubed precision, and the smallest
     /// K of the K-shot finetune when it ran, else of the linear probe.</summary>
     public static IReadOnlyList<(string Title, string Metric)> Headline(EvalReport eval)
@@ -35,39 +58,26 @@ public static class Verdict
         metric.StartsWith(prefix, StringComparison.Ordinal) && metric.EndsWith("_mean_class", StringComparison.Ordinal)
         && int.TryParse(metric[prefix.Length..^"_mean_class".Length], out int k) ? k : null;
 
-    /// <summary>One line for <paramref name="arm"/> against <paramref name="baseline"/> (named <paramref name="against"/>)
-    /// at <paramref name="size"/> px, or null when they share no headline measure.</summary>
-    public static string? Line(string arm, EvalReport eval, string against, EvalReport baseline, int size) =>
-        Compare(arm, eval, against, baseline, size)?.Text;
-
-    /// <summary><see cref="Line"/> with its summary ("above on all", "below on all", or the counts), which
-    /// <see cref="Lines"/> decides its closing lines on.</summary>
-    static (string Text, string Summary)? Compare(string arm, EvalReport eval, string against, EvalReport baseline, int size)
+    /// <summary><paramref name="arm"/> against <paramref name="baseline"/> (named <paramref name="against"/>) at
+    /// <paramref name="size"/> px, or null when they share no headline measure. Evaluations whose draws do not pair
+    /// (<see cref="EvalReport.PairingProblem"/>) get changes without an interval, which count as level.</summary>
+    public static ArmVerdict? Compare(string arm, EvalReport eval, string against, EvalReport baseline, int size)
     {
+        bool paired = eval.PairingProblem(baseline) is null;
         var changes = Headline(baseline)
             .Where(h => eval.Metrics.ContainsKey(h.Metric) && baseline.Metrics.ContainsKey(h.Metric))
-            .Select(h => (h.Title, Points: 100 * (eval.Metrics[h.Metric].Mean - baseline.Metrics[h.Metric].Mean))).ToList();
-        if (changes.Count == 0) return null;
-        int above = changes.Count(c => c.Points >= LevelPoints), below = changes.Count(c => c.Points <= -LevelPoints);
-        string summary = above == changes.Count ? AboveOnAll : below == changes.Count ? BelowOnAll
-            : string.Join(", ", new[] { ("above", above), ("below", below), ("level", changes.Count - above - below) }
-                .Where(c => c.Item2 > 0).Select(c => $"{c.Item1} on {c.Item2}"));
-        return ($"at {size} px, {arm} against {against}: " + string.Join(", ", changes.Select(c => $"{c.Title} {c.Points:+0.0;-0.0;0.0}")) + $": {summary}",
-                summary);
+            .Select(h =>
+            {
+                var change = eval.Metrics[h.Metric].Against(baseline.Metrics[h.Metric]);
+                return new MeasureChange(h.Title, paired ? change : change with { Ci = null });
+            }).ToList();
+        return changes.Count == 0 ? null : new ArmVerdict(arm, against, size, changes);
     }
 
-    /// <summary>Every finetuned arm against the backbone as shipped, then UFT against naive, at each size evaluated;
-    /// and a closing line when some finetuned arm is below the backbone on all three at a size. Its advice is the study's:
-    /// more budget is no cure there (gtsrb naive trained at 32 px: retrieval at 224 px -2.2 after 3 minutes, -7.5 after
-    /// 15), while with layer1-3 kept frozen the 32-px targets lost at most 2.0 points at 224 px (two-seed means) where
-    /// finetuning everything lost up to 12.4. A last line when UFT is not above naive on all three says what the study and
-    /// the calibration found of that: level at 15 and 45 minutes, ahead at the training size only with 100 epochs (naive with
-    /// as many: +1.1 / +3.1 / +2.8), which under the default took 100 minutes of 2 cores on caltech101 (the paper's
-    /// whole-network recipe 170).</summary>
-    public static IReadOnlyList<string> Lines(IReadOnlyList<ArmResult> results, int imageSize, int evalSize)
+    /// <summary>Every finetuned arm against the backbone as shipped, then UFT against naive, at each size evaluated.</summary>
+    public static IReadOnlyList<ArmVerdict> Judge(IReadOnlyList<ArmResult> results, int imageSize, int evalSize)
     {
-        var lines = new List<string>();
-        bool someArmBelowOnAll = false, uftNotAboveNaive = false;
+        var verdicts = new List<ArmVerdict>();
         var sizes = new List<(int Size, Func<ArmResult, EvalReport?> Eval)> { (imageSize, r => r.Eval) };
         if (results.Any(r => r.AtEvalSize is not null)) sizes.Add((evalSize, r => r.AtEvalSize));
         foreach (var (size, eval) in sizes)
@@ -77,25 +87,30 @@ public static class Verdict
             foreach (var r in results.Where(r => r.Arm != Arms.None))
             {
                 if (eval(r) is not { } e) continue;
-                if (none is not null && Compare(r.Arm, e, "as shipped", none, size) is { } l)
-                {
-                    lines.Add(l.Text);
-                    someArmBelowOnAll |= l.Summary == BelowOnAll;
-                }
-                if (r.Arm == "uft" && naive is not null && Compare(r.Arm, e, "naive", naive, size) is { } m)
-                {
-                    lines.Add(m.Text);
-                    uftNotAboveNaive |= m.Summary != AboveOnAll;
-                }
+                if (none is not null && Compare(r.Arm, e, "as shipped", none, size) is { } l) verdicts.Add(l);
+                if (r.Arm == "uft" && naive is not null && Compare(r.Arm, e, "naive", naive, size) is { } m) verdicts.Add(m);
             }
         }
-        if (someArmBelowOnAll)
-            lines.Add("where an arm is below the backbone as shipped on all three, its features are worse at that size than the backbone's: " +
-                      "keep the backbone as shipped for use at that size; in the budget study, longer finetuning at a smaller size lost more there, " +
-                      "and keeping more stages frozen (--freeze-stages) lost least (docs/study.md)");
-        if (uftNotAboveNaive)
-            lines.Add("where UFT is not above naive finetuning on all three, that is what the budget study found at CPU budgets (level with it at " +
-                      "15 minutes on four targets, and at 45 minutes on caltech101 and ucmerced at 224 px); on caltech101 it led at the training size only with 100 epochs against naive's 100, which took UFT 100 minutes on 2 cores under the default (docs/study.md)");
+        return verdicts;
+    }
+
+    /// <summary>The closing line where some finetuned arm is below the backbone as shipped on all three at a size.</summary>
+    public const string BelowOnAllAdvice = "where an arm is below the backbone as shipped on all three, its features are worse at that size than the backbone's: " +
+        "keep the backbone as shipped for use at that size; what the budget study found of sizes, budgets and --freeze-stages is in docs/findings.md";
+
+    /// <summary>The closing line where UFT is not above naive on all three.</summary>
+    public const string NotAboveNaiveNote = "where UFT is not above naive finetuning on all three, see docs/findings.md for how many epochs " +
+        "its replay and mixed queries needed to lead in the budget study";
+
+    /// <summary><see cref="Judge"/> as text, then the closing lines that apply.</summary>
+    public static IReadOnlyList<string> Lines(IReadOnlyList<ArmResult> results, int imageSize, int evalSize)
+    {
+        var verdicts = Judge(results, imageSize, evalSize);
+        var lines = verdicts.Select(v => v.Text).ToList();
+        if (verdicts.Any(v => v.Against == "as shipped" && v.BelowOnAll)) lines.Add(BelowOnAllAdvice);
+        if (verdicts.Any(v => v.Against == "naive" && !v.AboveOnAll)) lines.Add(NotAboveNaiveNote);
+        if (verdicts.Count > 0)
+            lines.Add("each change is the paired difference in points with half its 95% interval; above or below only where the interval excludes zero");
         return lines;
     }
 }

@@ -19,20 +19,28 @@ static class ClassChanges
 
     public static void Append(StringBuilder html, IReadOnlyList<ReportRun> runs, string[] names, int baseline)
     {
-        if (runs.Count < 2 || runs[baseline].Eval is not { } baseEval) return;
+        if (runs.Count < 2 || runs[baseline].Eval is null) return;
         var tables = new List<string>();
         for (int r = 0; r < runs.Count; r++)
-            if (r != baseline && runs[r].Eval is { } eval && eval.Classes.SequenceEqual(baseEval.Classes)
+        {
+            // Against the baseline evaluated alike: in a comparison evaluated at two sizes, "none" at the same size.
+            int b = SameSettings(runs, r, baseline) ? baseline
+                : Enumerable.Range(0, runs.Count).FirstOrDefault(j => runs[j].Name == runs[baseline].Name && SameSettings(runs, r, j), -1);
+            if (b < 0 || b == r || runs[r].Eval is not { } eval || runs[b].Eval is not { } baseEval) continue;
+            if (eval.Classes.SequenceEqual(baseEval.Classes)
                 && Scores.FirstOrDefault(m => eval.PerClass.ContainsKey(m) && baseEval.PerClass.ContainsKey(m)) is { } metric)
-                tables.Add(Table(names[r], r, names[baseline], baseEval, eval, metric));
+                tables.Add(Table(names[r], r, names[b], baseEval, eval, metric));
+        }
         tables.RemoveAll(t => t.Length == 0);
         if (tables.Count == 0) return;
-        html.Append($"<h2 id=\"per-class\">Per class: gains and losses against “{E(names[baseline])}”</h2><p class=\"note\">Per-class scores on the test images in percent, " +
+        html.Append($"<h2 id=\"per-class\">Per class: gains and losses against “{E(runs[baseline].Name)}” evaluated alike</h2><p class=\"note\">Per-class scores on the test images in percent, " +
             $"the classes that gained most first and those that lost most last; Δ in points. Retrieval: the share of each test image's top-5 train images " +
             $"of its class, averaged over the class; kNN: the share of the class's test images the kNN classifier gets right.</p><div class=\"grid\">");
         foreach (var t in tables) html.Append(t);
         html.Append("</div>");
     }
+
+    static bool SameSettings(IReadOnlyList<ReportRun> runs, int a, int b) => runs[a].Eval?.Protocol == runs[b].Eval?.Protocol;
 
     static string Table(string name, int run, string baselineName, EvalReport before, EvalReport after, string metric)
     {

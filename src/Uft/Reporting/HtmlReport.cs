@@ -100,29 +100,34 @@ public static class HtmlReport
     {
         var metrics = runs.Where(r => r.Eval is not null).SelectMany(r => r.Eval!.Metrics.Keys).Distinct().OrderBy(EvalMetrics.Order).ToList();
         if (metrics.Count == 0) return;
+        var first = runs[0].Eval!;
         html.Append(protocol is null ? "<h2>Evaluation</h2>" : $"<h2>Evaluation: {E(protocol)}</h2>");
-        html.Append("<p class=\"note\">Accuracies in percent; mean ± standard deviation over trials where a protocol has trials.");
-        if (runs.Count > 1) html.Append($" Δ is the last run minus the first ({E(names[^1])} − {E(names[0])}).");
+        html.Append("<p class=\"note\">Accuracies in percent: mean ± half its 95% interval over the evaluation's draws (test queries for " +
+            "retrieval, kNN and the linear probe's top-1; K-means seeds; K-shot trials).");
+        var unpaired = Enumerable.Range(1, runs.Count - 1).Select(i => (i, Problem: runs[i].Eval!.PairingProblem(first))).Where(p => p.Problem is not null).ToList();
+        if (runs.Count > 1)
+            html.Append($" Under each run after the first, its change against {E(names[0])} in points: the paired difference over the same draws " +
+                "± half its 95% interval, coloured only where that interval excludes zero.");
+        foreach (var (i, problem) in unpaired)
+            html.Append($" {E(names[i])} is not paired with {E(names[0])} ({E(problem!)}): its change has no interval.");
         html.Append("</p><table><thead><tr><th>Metric</th>");
         foreach (var n in names) html.Append($"<th class=\"num\">{E(n)}</th>");
-        if (runs.Count > 1) html.Append("<th class=\"num\">Δ</th>");
         html.Append("</tr></thead><tbody>");
         foreach (var m in metrics)
         {
             var values = runs.Select(r => r.Eval?.Metrics.GetValueOrDefault(m)).ToArray();
-            double best = values.Max(v => v?.Mean ?? double.NegativeInfinity);
-            bool tie = values.All(v => v is not null && v.Mean == best);
-            html.Append($"<tr><td>{E(EvalMetrics.Describe(m))}</td>");
-            foreach (var v in values)
+            html.Append($"<tr><td>{E(EvalMetrics.Describe(m, first.Settings))}</td>");
+            for (int i = 0; i < values.Length; i++)
             {
-                string cls = v is not null && runs.Count > 1 && !tie && v.Mean == best ? " best" : "";
-                html.Append($"<td class=\"num{cls}\">{(v is null ? "–" : E(v.ToString()))}</td>");
-            }
-            if (runs.Count > 1)
-            {
-                string delta = values[0] is { } a && values[^1] is { } b ? $"{100 * (b.Mean - a.Mean):+0.00;−0.00;0.00}" : "–";
-                string cls = delta.StartsWith('+') ? "up" : delta.StartsWith('−') ? "down" : "";
-                html.Append($"<td class=\"num {cls}\">{delta}</td>");
+                if (values[i] is not { } v) { html.Append("<td class=\"num\">–</td>"); continue; }
+                html.Append($"<td class=\"num\">{E(v.ToString())}");
+                if (i > 0 && values[0] is { } b)
+                {
+                    var change = runs[i].Eval!.PairingProblem(first) is null ? v.Against(b) : v.Against(b) with { Ci = null };
+                    string cls = change.Sign > 0 ? "up" : change.Sign < 0 ? "down" : "muted";
+                    html.Append($"<br><span class=\"delta {cls}\">{E(change.Format(2))}</span>");
+                }
+                html.Append("</td>");
             }
             html.Append("</tr>");
         }
@@ -133,7 +138,7 @@ public static class HtmlReport
             var group = metrics.Where(member).ToList();
             if (group.Count == 0) continue;
             var values = group.Select(m => runs.Select(r => r.Eval?.Metrics.GetValueOrDefault(m)?.Mean).ToArray()).ToArray();
-            var errors = group.Select(m => runs.Select(r => r.Eval?.Metrics.GetValueOrDefault(m)?.Std).ToArray()).ToArray();
+            var errors = group.Select(m => runs.Select(r => r.Eval?.Metrics.GetValueOrDefault(m)?.Ci?.HalfWidth).ToArray()).ToArray();
             var png = Charts.GroupedBars(groupTitle, group.Select(ShortLabel).ToList(), names, values, errors, width: Math.Clamp(200 + 130 * group.Count * Math.Max(1, runs.Count / 2), 600, 1200));
             html.Append(Img(png, groupTitle, "chart"));
         }
@@ -212,13 +217,20 @@ public static class HtmlReport
         }
     }
 
-    /// <summary>Folder names, made distinct by their parent where two runs share a name.</summary>
+    /// <summary>Run names, made distinct where two runs share one: by the size they were evaluated at when that differs
+    /// ("none · 224 px" beside "none"), else by their parent folder.</summary>
     static string[] UniqueNames(IReadOnlyList<ReportRun> runs)
     {
         var names = runs.Select(r => r.Name).ToArray();
+        string? Size(int i) => runs[i].Eval?.Settings.GetValueOrDefault(EvalReport.ImageSizeSetting);
         for (int i = 0; i < names.Length; i++)
-            if (names.Count(n => n == names[i]) > 1)
-                names[i] = Path.GetFileName(Path.GetDirectoryName(runs[i].Folder) ?? "") + "/" + runs[i].Name;
+        {
+            var twins = Enumerable.Range(0, runs.Count).Where(j => runs[j].Name == runs[i].Name).ToList();
+            if (twins.Count < 2) continue;
+            bool bySize = twins.Select(Size).Distinct().Count() == twins.Count && Size(i) is not null;
+            names[i] = bySize ? (twins[0] == i ? runs[i].Name : $"{runs[i].Name} · {Size(i)} px")
+                : Path.GetFileName(Path.GetDirectoryName(runs[i].Folder) ?? "") + "/" + runs[i].Name;
+        }
         return names;
     }
 
@@ -260,7 +272,8 @@ public static class HtmlReport
         tbody tr:hover { background: #fafbfc; }
         .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         .best { font-weight: 700; }
-        .up { color: var(--up); } .down { color: var(--down); }
+        .up { color: var(--up); } .down { color: var(--down); } .muted { color: var(--muted); }
+        .delta { font-size: 12px; }
         .path { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; color: var(--muted); word-break: break-all; }
         .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin-right: 8px; vertical-align: -1px; }
         img { max-width: 100%; height: auto; display: block; }

@@ -48,6 +48,21 @@ public class CliUsageTests
         $"--source {Path.Combine(Paths.Demo, "source")}: forgetting needs a labelled source folder ({Path.Combine(Paths.Demo, "source")}/<class>/<image>); this one has no class folders");
 
     [Fact]
+    public void ForgettingOnASourceOfOneImageAClass()
+    {
+        // ImageNet's replay sample is laid out like this: K-means with one cluster a class would score 100 for any backbone.
+        string source = Path.Combine(Paths.TempDir(), "source");
+        foreach (var cls in new[] { "bonsai", "brain", "ewer" })
+        {
+            Directory.CreateDirectory(Path.Combine(source, cls));
+            var f = Directory.GetFiles(Path.Combine(Train, cls)).Order().First();
+            File.Copy(f, Path.Combine(source, cls, Path.GetFileName(f)));
+        }
+        AssertUsage(Cli.Run("eval", "--backbone", "resnet18", "--train", Train, "--test", Test, "--protocols", "forgetting", "--source", source),
+            $"--source {source}: cannot measure forgetting: 3 of its 3 classes hold one image, so clusters of one class each score 100 whatever the backbone; give a labelled source with several images a class");
+    }
+
+    [Fact]
     public void ExportToAnUnknownFormat() => AssertUsage(
         Cli.Run("export", "--backbone", "resnet18", "--output", "/tmp/x.bin"),
         "--output /tmp/x.bin: unknown format '.bin'; end the name with .safetensors, .pth or .onnx");

@@ -24,6 +24,6 @@ public sealed class EvalRuns
         EvalByName = Eval("resnet18", ByName);
     }
 
-    Cli.Result Eval(string backbone, string output) => Cli.Run("eval", "--backbone", backbone, "--seed", "0", "--train", Train, "--test", Test,
+    Cli.Result Eval(string backbone, string output) => Cli.Run("eval", "--backbone", backbone, "--eval-seed", "0", "--kmeans-seeds", "3", "--train", Train, "--test", Test,
         "--image-size", ImageSize.ToString(), "--protocols", "retrieval,clustering", "--restarts", "2", "--output", output);
 }

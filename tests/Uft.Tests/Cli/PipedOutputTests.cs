@@ -47,11 +47,17 @@ public class PipedOutputTests
             }
         string output = Path.Combine(dir, "runs [piped] " + new string('x', 80));
         string[] args = ["compare", "--train", Path.Combine(dir, "train"), "--test", Path.Combine(dir, "test"), "--arms", "none",
-            "--image-size", "32", "--shots", "1", "--trials", "1", "--tsne-points", "0", "--output", output];
+            "--image-size", "32", "--shots", "1", "--trials", "1", "--kmeans-seeds", "2", "--tsne-points", "0", "--output", output];
         var first = Cli.Run(args);
         Assert.True(first.ExitCode == 0, first.All);
+        string resultsFile = Path.Combine(output, "compare", "results.md");
+        string ArmRow() => File.ReadAllLines(resultsFile).First(l => l.StartsWith("| none |", StringComparison.Ordinal));
+        string firstRow = ArmRow();
         var second = Cli.Run(args);
         Assert.True(second.ExitCode == 0, second.All);
+        // The reused arm keeps the train and eval seconds it ran in (they were printed as 0 s; issue 36).
+        Assert.Equal(firstRow, ArmRow());
+        Assert.Matches(@"\| 0 \| [1-9]\d* \|$", firstRow);
 
         var lines = Lines(second.Stdout);
         Assert.Contains($"none: already evaluated, reusing {Path.Combine(output, "compare", "none", "eval.json")}", lines);

@@ -105,6 +105,19 @@ public class MeasurementTests
         Assert.All(saved.Fits["probe_2"], f => Assert.Contains(f.Lambda, Cheap.Probe.Lambdas));
         Assert.All(saved.Fits["probe_1"], f => Assert.True(f.Iterations > 0));
         Assert.Equal(at32.Metrics[EvalMetrics.Retrieval].Mean, saved.Metrics[EvalMetrics.Retrieval].Mean);
+        // Retrieval and kNN keep a value per test query (6 of them), whose mean is the accuracy, with its interval; the
+        // file gives the interval as ci95 for readers without UFT, and a reload recomputes the same.
+        var retrieval = saved.Metrics[EvalMetrics.Retrieval];
+        Assert.Equal((MetricSummary.Query, 6), (retrieval.Draws, retrieval.Values.Length));
+        Assert.Equal(retrieval.Values.Average(), retrieval.Mean, 12);
+        Assert.Equal(at32.Metrics[EvalMetrics.Retrieval].Ci, retrieval.Ci);
+        Assert.Contains("\"ci95\"", File.ReadAllText(Path.Combine(dir, "a", "eval.json")));
+        Assert.Equal(MetricSummary.Query, saved.Metrics[EvalMetrics.Knn].Draws);
+        Assert.Equal(MetricSummary.Trial, saved.Metrics[EvalMetrics.ProbeMeanClass(1)].Draws);
+        // Made alike with the same evaluation seed, a and b pair; c, at another size, does not.
+        var b = EvalReport.Load(Path.Combine(dir, "b", "eval.json"));
+        Assert.Null(saved.PairingProblem(b));
+        Assert.Contains("image size 32 against 48", saved.PairingProblem(EvalReport.Load(Path.Combine(dir, "c", "eval.json"))));
 
         var alike = new[] { "a", "b" }.Select(n => ReportRun.Load(Path.Combine(dir, n))).ToList();
         Assert.Null(HtmlReport.SettingsNotice(alike));
@@ -118,6 +131,13 @@ public class MeasurementTests
         Assert.Contains("These evaluations were made with different settings", text);
         // One metric table per setting: 32 px (a, b) and 48 px (c).
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(text, "<h2>Evaluation: image size").Count);
+        Assert.DoesNotContain("is not paired", text);
+
+        // Another evaluation seed: the same settings, so one table, but its changes against a carry no interval, and the
+        // report says why.
+        EvalSuite.Run(net, "r18", train, test, null, new EvalTransforms(new EvalTransform(32, InputNorm.ImageNet)), Cheap with { Seed = 1 }, Path.Combine(dir, "d"));
+        HtmlReport.Write(html, new[] { "a", "d" }.Select(n => ReportRun.Load(Path.Combine(dir, n))).ToList());
+        Assert.Contains("d is not paired with a (eval seed 1 against 0)", File.ReadAllText(html));
     }
 
     [Fact]
@@ -138,7 +158,9 @@ public class MeasurementTests
             Assert.Equal(expected.Select(c => c.BCubedPrecision), report.Metrics[EvalMetrics.ClusteringPrecision].Values);
             Assert.Equal(expected.Select(c => c.Nmi), report.Metrics[EvalMetrics.ClusteringNmi].Values);
         }
-        Assert.Equal("K-means, mean over 3 seeds of the best of 2 restarts", report.Settings[EvalReport.ClusteringSetting]);
+        Assert.Equal("K-means, mean over seeds (3) of the best of 2 restarts", report.Settings[EvalReport.ClusteringSetting]);
+        Assert.Equal(MetricSummary.Seed, report.Metrics[EvalMetrics.ClusteringPrecision].Draws);
+        Assert.Equal("4", report.Settings[EvalReport.EvalSeedSetting]);
         Assert.Contains("--kmeans-seeds", Assert.Throws<UftException>(() => (options with { ClusteringSeeds = 0 }).Validate()).Message);
     }
 
@@ -173,9 +195,9 @@ public class MeasurementTests
     public void LbfgsReportsIterationsAndWhetherTheGradientToleranceWasMet()
     {
         // f(x) = 1/2 Σ a_i x_i², a = (1, 100): minimum 0 at the origin.
-        using var a = tensor(new double[] { 1, 100 });
-        (double, Tensor) F(Tensor x) => ((0.5 * (a * x * x).sum()).item<double>(), a * x);
-        using var x0 = tensor(new double[] { 1, 1 });
+        double[] a = [1, 100];
+        (double, double[]) F(double[] x) => (0.5 * (a[0] * x[0] * x[0] + a[1] * x[1] * x[1]), [a[0] * x[0], a[1] * x[1]]);
+        double[] x0 = [1, 1];
         var done = Lbfgs.Minimize(F, x0, maxIter: 100, tolerance: 1e-8);
         Assert.True(done.Converged);
         Assert.True(done.GradientMaxAbs <= 1e-8);

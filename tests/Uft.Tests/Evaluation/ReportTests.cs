@@ -19,7 +19,7 @@ public class ReportTests
         var train = ImageFolder.Labeled(Path.Combine(dir, "train"));
         var test = ImageFolder.Labeled(Path.Combine(dir, "test"));
         var transforms = new EvalTransforms(new SyntheticImages.NearestTransform(32));
-        var options = new EvalOptions { BatchSize = 8, ClusteringRestarts = 2, KnnK = 5, TSnePoints = 16, TSneIterations = 300 };
+        var options = new EvalOptions { BatchSize = 8, ClusteringRestarts = 2, ClusteringSeeds = 3, ProbeTrials = 3, KnnK = 5, TSnePoints = 16, TSneIterations = 300 };
 
         string before = Path.Combine(dir, "pretrained"), after = Path.Combine(dir, "finetuned");
         foreach (var (folder, seed) in new[] { (before, 0), (after, 1) })

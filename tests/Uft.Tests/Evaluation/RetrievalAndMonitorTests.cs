@@ -88,7 +88,9 @@ public class RetrievalAndMonitorTests
         var m = MetricSummary.Of([0.5, 0.7]);
         Assert.Equal(0.6, m.Mean, 12);
         Assert.Equal(0.1, m.Std, 12);
-        Assert.Equal("60.00 ± 10.00", m.ToString());
+        // ± is half the 95% interval: t(0.975, 1) · s/√2 with s = 0.1·√2 (sample), so 12.7062 · 0.1 = 1.27062.
+        Assert.Equal("60.00 ± 127.06", m.ToString());
+        Assert.Equal("60.00", MetricSummary.Single(0.6).ToString());
         Assert.Equal("4-shot finetune, mean-class", EvalMetrics.Describe(EvalMetrics.KShotMeanClass(4)));
         Assert.Equal("Semi-4, top-1", EvalMetrics.Describe(EvalMetrics.SemiTop1(4)));
     }

@@ -18,7 +18,7 @@ public class SharedDataEvalTests
         string dir = Paths.TempDir();
         random.manual_seed(0);
         using var net = ResNet.ResNet18();
-        var options = new EvalOptions { BatchSize = 20, ClusteringRestarts = 3, KnnK = 20, TSnePoints = 40, TSneIterations = 300, ProbeShots = [1, 4] };
+        var options = new EvalOptions { BatchSize = 20, ClusteringRestarts = 3, ClusteringSeeds = 5, ProbeTrials = 3, KnnK = 20, TSnePoints = 40, TSneIterations = 300, ProbeShots = [1, 4] };
         var report = EvalSuite.Run(net, "resnet18 (random init)", train, test, null, new EvalTransforms(new SyntheticImages.NearestTransform(64)), options, dir, "uft eval (test)");
         Assert.Equal(5, report.Metrics.Count(m => m.Key.StartsWith("clustering_") || m.Key == EvalMetrics.Retrieval));
         Assert.All(report.Metrics.Values, m => Assert.InRange(m.Mean, 0, 1));

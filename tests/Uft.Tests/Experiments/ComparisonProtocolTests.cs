@@ -23,7 +23,7 @@ public class ComparisonProtocolTests
             ImageSize = 32, EvalSize = 40, BatchSize = 8,
             Eval = new EvalOptions
             {
-                BatchSize = 8, ClusteringRestarts = 1, LinearProbe = false, ProbeShots = [2], ProbeTrials = 1, TSnePoints = 20, TSneIterations = 250,
+                BatchSize = 8, ClusteringRestarts = 1, ClusteringSeeds = 2, LinearProbe = false, ProbeShots = [2], ProbeTrials = 1, TSnePoints = 20, TSneIterations = 250,
                 FixMatch = new FixMatchOptions { Shots = [2], Trials = 1, Steps = 2, BatchSize = 4, Mu = 1 },
             },
         };

@@ -21,7 +21,7 @@ public class ComparisonResumeTests
         {
             Name = "c", OutputRoot = dir, Backbone = "resnet18", Arms = ["naive"], Epochs = 2,
             Train = Path.Combine(dir, "train"), Test = Path.Combine(dir, "test"), ImageSize = 32, BatchSize = 8,
-            Eval = new EvalOptions { BatchSize = 8, ClusteringRestarts = 1, LinearProbe = false, ProbeShots = [2], ProbeTrials = 1, TSnePoints = 0 },
+            Eval = new EvalOptions { BatchSize = 8, ClusteringRestarts = 1, ClusteringSeeds = 2, LinearProbe = false, ProbeShots = [2], ProbeTrials = 1, TSnePoints = 0 },
         };
         Comparison.CheckSettings(config);  // as its first run recorded them
         // The arm as a budget would have left it: 3 epochs chosen (config.json), stopped during its second.

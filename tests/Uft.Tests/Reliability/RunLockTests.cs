@@ -39,7 +39,7 @@ public sealed class RunLockTests(ITestOutputHelper log) : IDisposable
             args,
             [.. args, "--resume"],
             ["compare", "--train", Path.Combine(Paths.Demo, "train"), "--test", Path.Combine(Paths.Demo, "test"), "--arms", "naive",
-             "--epochs", "1", "--image-size", "32", "--batch-size", "16", "--output", output, "--name", "cmp"],
+             "--epochs", "1", "--image-size", "32", "--batch-size", "16", "--output", output, "--name", "cmp", "--trials", "1", "--kmeans-seeds", "1"],
         })
         {
             var r = Cli.Run(second);
