@@ -25,6 +25,7 @@ sealed class ReportCommand : Command<ReportCommand.Settings>
         if (dir is not null) AtomicFile.CreateDirectory(dir);
         HtmlReport.Write(settings.Output, runs, settings.Title);
         if (HtmlReport.SettingsNotice(runs) is { } notice) AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {notice}");
+        if (HtmlReport.PairingNotice(runs) is { } pairing) AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {pairing}");
         AnsiConsole.MarkupLineInterpolated($"{runs.Count} run(s) → [bold]{settings.Output}[/] ({new FileInfo(settings.Output).Length / 1024} KB)");
         return 0;
     }

@@ -73,8 +73,9 @@ static class TrainRunner
         get { using var self = System.Diagnostics.Process.GetCurrentProcess(); return self.StartTime.ToUniversalTime(); }
     }
 
-    /// <summary>A resumed run keeps the configuration it was started with; only --epochs may extend it. It stays in the
-    /// folder it is resumed from, which may have been moved or copied since it started.</summary>
+    /// <summary>A resumed run keeps the configuration it was started with (other options are refused before this,
+    /// <see cref="TrainSettings.CheckResume"/>); only --epochs may extend it. It stays in the folder it is resumed from,
+    /// which may have been moved or copied since it started.</summary>
     static TrainConfig ForResume(TrainConfig given, int? epochs)
     {
         var folder = new RunFolder(Path.Combine(given.OutputRoot, given.Name));
@@ -96,12 +97,18 @@ static class TrainRunner
 
 sealed class FinetuneCommand : Command<FinetuneSettings>
 {
-    public override int Execute(CommandContext context, FinetuneSettings settings, CancellationToken cancellationToken) =>
-        TrainRunner.Run(settings.ResolveFinetune(), settings.Resume, settings.Epochs, cancellationToken);
+    public override int Execute(CommandContext context, FinetuneSettings settings, CancellationToken cancellationToken)
+    {
+        settings.CheckResume(settings.ResolveFinetune);
+        return TrainRunner.Run(settings.ResolveFinetune(), settings.Resume, settings.Epochs, cancellationToken);
+    }
 }
 
 sealed class PretrainCommand : Command<TrainSettings>
 {
-    public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken) =>
-        TrainRunner.Run(settings.Resolve("pretrain"), settings.Resume, settings.Epochs, cancellationToken);
+    public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
+    {
+        settings.CheckResume(start => settings.Resolve("pretrain", start));
+        return TrainRunner.Run(settings.Resolve("pretrain"), settings.Resume, settings.Epochs, cancellationToken);
+    }
 }

@@ -78,10 +78,68 @@ class TrainSettings : CommandSettings
     [CommandOption("--scale-blur")] [Description("Scale the blur sigma range [[0.1, 2]] px by image size / 224 (default off: the same sigma at every size).")]
     public bool ScaleBlur { get; init; }
 
-    /// <summary>Defaults, then the config file, then the preset, then the options given here.</summary>
-    public TrainConfig Resolve(string? preset)
+    /// <summary>The options given on the command line, as the user typed them (--lr): the properties Spectre set.</summary>
+    public IReadOnlyList<string> GivenOptions() =>
+        GetType().GetProperties()
+            .Select(p => (Attribute: p.GetCustomAttributes(typeof(CommandOptionAttribute), true).OfType<CommandOptionAttribute>().FirstOrDefault(), Value: p.GetValue(this)))
+            .Where(p => p.Attribute is not null && p.Value is not (null or false))
+            .Select(p => "--" + p.Attribute!.LongNames[0]).ToList();
+
+    /// <summary>
+    /// Refuses, in one line naming the options as typed, what a resumed run was given that would change the settings it
+    /// started with (<paramref name="saved"/>, its config.json): <paramref name="resolved"/> is the options given applied
+    /// on top of those settings, so repeating the original command with --resume passes, and only a changed value is
+    /// named. Where it is (--name, --output), how fast it runs (--workers, --device) and --epochs (to extend it) may change.
+    /// </summary>
+    public void CheckResume(Func<TrainConfig?, TrainConfig> resolve)
     {
-        var c = Config is null ? new TrainConfig() : TrainConfig.Load(Config);
+        if (!Resume) return;
+        var located = resolve(null);
+        string file = new RunFolder(Path.Combine(located.OutputRoot, located.Name)).ConfigFile;
+        if (!File.Exists(file)) return; // the runner says so in its one line
+        var saved = TrainConfig.Load(file);
+        if (Config is not null && Differences(saved, TrainConfig.Load(Config)).Count > 0)
+            throw UftException.Usage($"--resume with --config {Config}: the run started with other values (its config.json), which a resumed run keeps; drop --config");
+        CheckResume(saved, resolve(saved));
+    }
+
+    static List<string> Differences(TrainConfig a, TrainConfig b)
+    {
+        static System.Text.Json.Nodes.JsonObject Node(TrainConfig c) => System.Text.Json.JsonSerializer.SerializeToNode(
+            c with { Name = "", OutputRoot = "", Epochs = 0, Workers = 0, Device = "" }, TrainConfig.Json)!.AsObject();
+        var (x, y) = (Node(a), Node(b));
+        return x.Select(kv => kv.Key).Union(y.Select(kv => kv.Key)).Where(k => !System.Text.Json.Nodes.JsonNode.DeepEquals(x[k], y[k])).ToList();
+    }
+
+    void CheckResume(TrainConfig saved, TrainConfig resolved)
+    {
+        var changed = Differences(saved, resolved);
+        if (changed.Count == 0) return;
+        var given = GivenOptions();
+        // A setting changes through its own option, or through --preset or --config when those were given.
+        var named = changed.Select(k => OptionOf(k)).Where(given.Contains).ToList();
+        if (named.Count < changed.Count) named.AddRange(new[] { "--preset", "--config" }.Where(given.Contains));
+        if (named.Count == 0) named = changed.Select(k => OptionOf(k)).ToList();
+        throw UftException.Usage($"--resume with {string.Join(", ", named.Distinct())}: the run started with other values (its config.json), " +
+            "which a resumed run keeps; drop them, or start a new run under another --name");
+    }
+
+    /// <summary>The option that sets a config.json key (camelCase), as typed.</summary>
+    static string OptionOf(string key) => key switch
+    {
+        "freezeBn" => BnMode.Option,
+        "maskSameImage" => "--keep-same-image-negatives",
+        "onNonFinite" => "--skip-nonfinite",
+        _ => "--" + string.Concat(key.Select(c => char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString())),
+    };
+
+    /// <summary>Defaults, then the config file, then the preset, then the options given here.</summary>
+    /// <param name="start">For --resume: the run's saved settings in place of the defaults and the config file.</param>
+    public TrainConfig Resolve(string? preset, TrainConfig? start = null)
+    {
+        if (Epochs is not null && Minutes is not null && !Resume)
+            throw UftException.Usage("--epochs and --minutes: give one; --minutes chooses the epochs that fit the budget");
+        var c = start ?? (Config is null ? new TrainConfig() : TrainConfig.Load(Config));
         c = TrainConfig.ApplyPreset(c, preset ?? c.Preset);
         return c with
         {
@@ -139,9 +197,9 @@ sealed class FinetuneSettings : TrainSettings
     [CommandOption("--plain-weight <W>")] [Description("Weight of the plain MoCo term beside the mixed-query term: 1 the paper's sum, 0 the mixed term alone (default 1).")]
     public double? PlainWeight { get; init; }
 
-    public TrainConfig ResolveFinetune()
+    public TrainConfig ResolveFinetune(TrainConfig? start = null)
     {
-        var c = Resolve(Preset);
+        var c = Resolve(Preset, start);
         var mixing = Mixing?.ToLowerInvariant() switch
         {
             null => c.Mixing,
@@ -150,6 +208,14 @@ sealed class FinetuneSettings : TrainSettings
             "none" => Training.Mixing.None,
             _ => throw Uft.UftException.Usage($"--mixing {Mixing}: choose cutmix, mixup or none"),
         };
+        // A preset is what the run is recorded as: a --mixing that contradicts it would train one method under another's name.
+        bool presetMixes = c.Preset is "uft" or "mix-only";
+        if (Mixing is not null && presetMixes && mixing == Training.Mixing.None)
+            throw Uft.UftException.Usage($"--mixing none and --preset {c.Preset}: preset {c.Preset} mixes queries; for replay without mixing use --preset replay-only, for neither --preset naive");
+        if (Mixing is not null && !presetMixes && mixing != Training.Mixing.None)
+            throw Uft.UftException.Usage($"--mixing {Mixing} and --preset {c.Preset}: preset {c.Preset} mixes no queries; use --preset uft (with replay) or mix-only (without)");
+        if (ReplayCount is not null && ReplayFraction is not null)
+            throw Uft.UftException.Usage("--replay-count and --replay-fraction: give one (the count names the number of source images, the fraction their share)");
         bool presetClearsSource = c.Preset is "naive" or "mix-only" or "scratch";
         return c with
         {

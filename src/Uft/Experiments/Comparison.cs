@@ -114,49 +114,8 @@ public sealed record ComparisonProgress(string Arm, string Stage, int Done, int 
 
 /// <summary>Runs a <see cref="ComparisonConfig"/>: each arm trains (resuming an interrupted run, reusing a finished one),
 /// is evaluated, and one report.html compares them.</summary>
-public static class Comparison
+public static partial class Comparison
 {
-    /// <summary>The name of the file in a comparison folder that records the settings its arms were made with.</summary>
-    public const string SettingsFile = "comparison.json";
-
-    /// <summary>
-    /// Finished arms are reused by folder, so a folder must only ever hold one configuration: the first run writes
-    /// its settings (all but the arm list, the folder and what does not change results), and a later run with other
-    /// settings stops with the keys that differ instead of mixing arms trained differently.
-    /// </summary>
-    public static void CheckSettings(ComparisonConfig config)
-    {
-        var settings = JsonSerializer.SerializeToNode(config with
-        {
-            Arms = [], Name = "", OutputRoot = "", Workers = 0, KeepCheckpoints = false,
-            Train = Path.GetFullPath(config.Train), Test = Path.GetFullPath(config.Test),
-            Source = config.Source is null ? null : Path.GetFullPath(config.Source),
-            SourceEval = config.SourceEval is null ? null : Path.GetFullPath(config.SourceEval),
-        })!.AsObject();
-        string file = Path.Combine(config.Folder, SettingsFile);
-        if (File.Exists(file))
-        {
-            JsonObject saved;
-            try { saved = JsonNode.Parse(File.ReadAllText(file))!.AsObject(); }
-            catch (Exception e) when (e is JsonException or InvalidOperationException)
-            {
-                throw new UftException($"{file}: unreadable ({e.Message}); delete it or the folder {config.Folder}");
-            }
-            var differ = settings.Select(kv => kv.Key).Union(saved.Select(kv => kv.Key))
-                .Where(k => !JsonNode.DeepEquals(settings[k], saved[k]))
-                .Select(k => $"{k} {saved[k]?.ToJsonString() ?? "unset"} -> {settings[k]?.ToJsonString() ?? "unset"}").ToList();
-            if (differ.Count > 0)
-                throw UftException.Usage($"{config.Folder} holds arms made with other settings ({string.Join(", ", differ)}); " +
-                    "start over with --fresh (uft demo), delete the folder, or choose another --name / --output");
-            return;
-        }
-        if (Directory.Exists(config.Folder) && Directory.EnumerateDirectories(config.Folder).Any())
-            throw UftException.Usage($"{config.Folder} holds arms from an earlier version of uft that recorded no settings; " +
-                "start over with --fresh (uft demo), delete the folder, or choose another --name / --output");
-        AtomicFile.CreateDirectory(config.Folder);
-        AtomicFile.WriteAllText(file, settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-    }
-
     public static IReadOnlyList<ArmResult> Run(ComparisonConfig config, IProgress<ComparisonProgress>? progress = null,
         Action<string>? notice = null, CancellationToken ct = default)
     {
@@ -340,29 +299,5 @@ public static class Comparison
             sb.AppendLine($"| {r.Arm} | {string.Join(" | ", cells)} | {Seconds(r.TrainSeconds)} | {Seconds(r.EvalSeconds)} |");
         }
         return sb.ToString();
-    }
-}
-
-/// <summary>What an arm's training and evaluation took when they ran (times.json in its folder), so that a rerun
-/// reusing the arm reports those times, not the zero seconds the reuse took.</summary>
-static class ArmTimes
-{
-    const string FileName = "times.json";
-
-    public static void Save(string folder, double trainSeconds, double evalSeconds) =>
-        AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(new { train_seconds = Math.Round(trainSeconds, 1), eval_seconds = Math.Round(evalSeconds, 1) }));
-
-    /// <summary>The recorded times; NaN for an arm whose folder has none (made before they were recorded).</summary>
-    public static (double Train, double Eval) Load(string folder)
-    {
-        try
-        {
-            var node = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, FileName)))!;
-            return (node["train_seconds"]!.GetValue<double>(), node["eval_seconds"]!.GetValue<double>());
-        }
-        catch (Exception e) when (e is IOException or JsonException or NullReferenceException or InvalidOperationException or FormatException)
-        {
-            return (double.NaN, double.NaN);
-        }
     }
 }

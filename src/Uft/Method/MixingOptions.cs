@@ -17,7 +17,7 @@ public sealed record MixingOptions(MixKind Kind = MixKind.CutMix, double Alpha =
     public MixingOptions Validated()
     {
         if (!(Alpha > 0) || double.IsInfinity(Alpha)) throw UftException.Usage($"--mix-alpha: {Alpha} must be a positive number (1 draws λ uniformly)");
-        if (!Enum.IsDefined(Kind)) throw UftException.Usage($"--mix: {Kind} is not cutmix or mixup");
+        if (!Enum.IsDefined(Kind)) throw UftException.Usage($"--mixing: {Kind} is not cutmix or mixup");
         if (!(PlainWeight >= 0) || double.IsInfinity(PlainWeight))
             throw UftException.Usage($"--plain-weight: {PlainWeight} must be 0 or more (1 = the paper's sum, 0 = the mixed term alone)");
         return this;

@@ -15,10 +15,10 @@ public sealed record MoCoOptions(int Dim = 128, int QueueSize = 65536, double Mo
     /// <summary>Throws a usage error naming the option when a value is out of range.</summary>
     public MoCoOptions Validated()
     {
-        if (Dim < 1) throw UftException.Usage($"--moco-dim: {Dim} must be at least 1");
+        if (Dim < 1) throw UftException.Usage($"--dim: {Dim} must be at least 1");
         if (QueueSize < 1) throw UftException.Usage($"--queue-size: {QueueSize} must be at least 1");
-        if (!(Momentum >= 0 && Momentum < 1)) throw UftException.Usage($"--moco-m: {Momentum} must be in [0, 1), e.g. 0.999");
-        if (!(Temperature > 0) || double.IsInfinity(Temperature)) throw UftException.Usage($"--moco-t: {Temperature} must be a positive number, e.g. 0.2");
+        if (!(Momentum >= 0 && Momentum < 1)) throw UftException.Usage($"--key-momentum: {Momentum} must be in [0, 1), e.g. 0.999");
+        if (!(Temperature > 0) || double.IsInfinity(Temperature)) throw UftException.Usage($"--temperature: {Temperature} must be a positive number, e.g. 0.2");
         return this;
     }
 }

@@ -87,6 +87,18 @@ public static class HtmlReport
     public static IReadOnlyList<(string Protocol, int[] Runs)> SettingsGroups(IReadOnlyList<ReportRun> runs) =>
         Enumerable.Range(0, runs.Count).Where(i => runs[i].Eval is not null).GroupBy(i => runs[i].Eval!.Protocol).Select(g => (g.Key, g.ToArray())).ToList();
 
+    /// <summary>One line for the console naming the evaluations whose draws do not pair with the first of their table
+    /// (another evaluation seed or data): their changes are shown without an interval. Null when all pair.</summary>
+    public static string? PairingNotice(IReadOnlyList<ReportRun> runs)
+    {
+        var names = UniqueNames(runs);
+        var unpaired = SettingsGroups(runs).SelectMany(g => g.Runs.Skip(1)
+            .Select(i => (i, first: g.Runs[0], problem: runs[i].Eval!.PairingProblem(runs[g.Runs[0]].Eval!)))
+            .Where(p => p.problem is not null)).ToList();
+        return unpaired.Count == 0 ? null : "not paired, so their changes have no interval: " +
+            string.Join("; ", unpaired.Select(p => $"{names[p.i]} with {names[p.first]} ({p.problem})"));
+    }
+
     /// <summary>One line for the console when the evaluations were made with different settings; null when they compare.</summary>
     public static string? SettingsNotice(IReadOnlyList<ReportRun> runs)
     {

@@ -62,6 +62,20 @@ public class CliUsageTests
             $"--source {source}: cannot measure forgetting: 3 of its 3 classes hold one image, so clusters of one class each score 100 whatever the backbone; give a labelled source with several images a class");
     }
 
+    /// <summary>Options that contradict each other are refused in one line naming both (issue 38), before anything is written.</summary>
+    [Theory]
+    [InlineData("--preset naive --mixing cutmix", "--mixing cutmix and --preset naive: preset naive mixes no queries; use --preset uft (with replay) or mix-only (without)")]
+    [InlineData("--preset uft --mixing none", "--mixing none and --preset uft: preset uft mixes queries; for replay without mixing use --preset replay-only, for neither --preset naive")]
+    [InlineData("--replay-count 10 --replay-fraction 0.5", "--replay-count and --replay-fraction: give one (the count names the number of source images, the fraction their share)")]
+    [InlineData("--epochs 3 --minutes 1", "--epochs and --minutes: give one; --minutes chooses the epochs that fit the budget")]
+    [InlineData("--freeze-bn --train-bn", "--freeze-bn and --train-bn: choose one")]
+    public void ContradictoryTrainingOptions(string options, string expected)
+    {
+        string output = Paths.TempDir();
+        AssertUsage(Cli.Run(["finetune", "--target", Train, "--output", output, .. options.Split(' ')]), expected);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(output));
+    }
+
     [Fact]
     public void ExportToAnUnknownFormat() => AssertUsage(
         Cli.Run("export", "--backbone", "resnet18", "--output", "/tmp/x.bin"),

@@ -138,6 +138,9 @@ public class MeasurementTests
         EvalSuite.Run(net, "r18", train, test, null, new EvalTransforms(new EvalTransform(32, InputNorm.ImageNet)), Cheap with { Seed = 1 }, Path.Combine(dir, "d"));
         HtmlReport.Write(html, new[] { "a", "d" }.Select(n => ReportRun.Load(Path.Combine(dir, n))).ToList());
         Assert.Contains("d is not paired with a (eval seed 1 against 0)", File.ReadAllText(html));
+        Assert.Equal("not paired, so their changes have no interval: d with a (eval seed 1 against 0)",
+            HtmlReport.PairingNotice(new[] { "a", "d" }.Select(n => ReportRun.Load(Path.Combine(dir, n))).ToList()));
+        Assert.Null(HtmlReport.PairingNotice(alike));
     }
 
     [Fact]

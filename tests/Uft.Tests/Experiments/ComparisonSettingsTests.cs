@@ -18,9 +18,12 @@ public class ComparisonSettingsTests
             // The same settings, another arm and another worker count: the same comparison.
             Comparison.CheckSettings(first with { Arms = ["none", "naive", "scratch"], Workers = 1 });
 
-            var e = Assert.Throws<UftException>(() => Comparison.CheckSettings(first with { Epochs = 20, FreezeBn = false }));
-            Assert.Contains("Epochs 12 -> 20", e.Message);
-            Assert.Contains("FreezeBn unset -> false", e.Message);
+            // Named as the user types them (issue 38), evaluation settings included.
+            var e = Assert.Throws<UftException>(() => Comparison.CheckSettings(first with { Epochs = 20, FreezeBn = false, Eval = new() { ProbeTrials = 3, Seed = 2 } }));
+            Assert.Contains("--epochs 12 -> 20", e.Message);
+            Assert.Contains("--freeze-bn/--train-bn (statistics kept) default -> false", e.Message);
+            Assert.Contains("--trials default -> 3", e.Message);
+            Assert.Contains("--eval-seed 0 -> 2", e.Message);
             Assert.Contains("--fresh", e.Message);
 
             // A folder with arms but no recorded settings (an earlier version made it) cannot be checked.

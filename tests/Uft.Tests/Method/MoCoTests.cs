@@ -88,8 +88,8 @@ public class MoCoTests
     {
         Assert.Contains("--batch-size", Assert.Throws<UftException>(() => MoCo.QueueSize(65536, 10, 64)).Message);
         Assert.Contains("--queue-size", Assert.Throws<UftException>(() => MoCo.QueueSize(0, 10, 4)).Message);
-        Assert.Contains("--moco-m", Assert.Throws<UftException>(() => new MoCoOptions(Momentum: 1).Validated()).Message);
-        Assert.Contains("--moco-t", Assert.Throws<UftException>(() => new MoCoOptions(Temperature: 0).Validated()).Message);
+        Assert.Contains("--key-momentum", Assert.Throws<UftException>(() => new MoCoOptions(Momentum: 1).Validated()).Message);
+        Assert.Contains("--temperature", Assert.Throws<UftException>(() => new MoCoOptions(Temperature: 0).Validated()).Message);
     }
 
     [Fact]

@@ -49,6 +49,15 @@ public sealed class TrainOptionsCliTests : IDisposable
         Assert.Equal(4, SmallRun.Metrics(run).Count);
         AssertRecorded();
 
+        // Options that would change the run are refused by name, not dropped, and nothing is trained (issue 38).
+        var refused = Cli.Run(Args("--resume", "--epochs", "5", "--lr", "0.5", "--temperature", "0.1"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.StartsWith("error: --resume with --", refused.All.Trim());
+        Assert.Contains("--lr", refused.All);
+        Assert.Contains("--temperature", refused.All);
+        Assert.EndsWith("which a resumed run keeps; drop them, or start a new run under another --name", refused.All.Trim());
+        Assert.Equal(4, SmallRun.Metrics(run).Count);
+
         void AssertRecorded()
         {
             var config = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "config.json")))!;
