@@ -37,7 +37,9 @@ public static class EvalSuite
         }
 
         // K-shot finetuning and FixMatch work on images; frozen features are extracted only for the protocols that use them.
-        bool useSource = source is { Count: > 0 } && (options.SourceClustering || options.TSnePoints > 0);
+        // Source features only where something uses them: forgetting on a source that can measure it, or the t-SNE.
+        bool forgetting = options.SourceClustering && source is { Count: > 0 } && ForgettingProblem(source) is null;
+        bool useSource = source is { Count: > 0 } && (forgetting || options.TSnePoints > 0);
         if (options.Retrieval || options.Clustering || options.Knn || options.LinearProbe || options.ProbeShots.Length > 0 || options.TSnePoints > 0 || useSource)
         {
             var (trainFeats, trainLabels) = Timed("features_train", () => Features.Extract(backbone, train.Items, transforms.Eval, options.BatchSize, progress, ct));
@@ -92,7 +94,7 @@ public static class EvalSuite
                 if (useSource && source is { } sourceItems)
                 {
                     (sourceFeats, var sourceLabels) = Timed("features_source", () => Features.Extract(backbone, sourceItems, transforms.Eval, options.BatchSize, progress, ct));
-                    if (options.SourceClustering && ForgettingProblem(sourceItems) is null)
+                    if (forgetting)
                     {
                         var s = Timed("source_clustering", () => ClusterAll(sourceFeats, sourceLabels, options, progress, ct));
                         metrics[EvalMetrics.SourceClusteringPrecision] = MetricSummary.Of(s.Select(c => c.BCubedPrecision).ToList(), MetricSummary.Seed);
