@@ -27,7 +27,7 @@ dotnet pack src/Uft.Cli -c Release -o "$out" -v q -nologo -p:RepositoryCommit="$
 ls -l "$out" | awk 'NR > 1 {printf "  %7.1f MB  %s\n", $5 / 1048576, $9}'
 
 step "licence: each package's nuspec declares MIT and the package carries the README"
-for pkg in "$out"/Uft.$version.nupkg "$out"/Uft.Cli.$version.nupkg; do
+for pkg in "$out"/*.$version.nupkg; do   # the library, the tool's pointer package and each RID's tool package
   nuspec=$(unzip -p "$pkg" '*.nuspec')
   grep -q '<license type="expression">MIT</license>' <<<"$nuspec" \
     || { echo "error: ${pkg##*/} declares no MIT licence (PackageLicenseExpression in Directory.Build.props)" >&2; exit 1; }
