@@ -18,9 +18,7 @@ public readonly record struct Interval(double Low, double High)
     {
         int n = values.Count;
         if (n < 2) return null;
-        double mean = values.Average();
-        double s = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (n - 1));
-        double half = T975(n - 1) * s / Math.Sqrt(n);
+        double mean = values.Average(), half = T975(n - 1) * StandardError(values);
         return new Interval(mean - half, mean + half);
     }
 

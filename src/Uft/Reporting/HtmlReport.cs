@@ -283,7 +283,6 @@ public static class HtmlReport
         thead th { background: var(--bg-alt); font-weight: 600; }
         tbody tr:hover { background: #fafbfc; }
         .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-        .best { font-weight: 700; }
         .up { color: var(--up); } .down { color: var(--down); } .muted { color: var(--muted); }
         .delta { font-size: 12px; }
         .path { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; color: var(--muted); word-break: break-all; }
