@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Replays --minutes' checks on the timings of the study's budgeted runs (docs/training.md, "How near --minutes lands").
+"""Replays --minutes' checks on the timings of the study's budgeted runs (docs/design/time-budget-history.md, "How near it landed").
 
 For each finished cell trained with --minutes (not resumed, no --head-warmup), it takes the per-epoch step seconds of
 results/<cell>/metrics.jsonl, the whole command's seconds, the warm-up's epochs and its monitor cost from the study's logs,
