@@ -29,8 +29,8 @@ run() {
   [[ $rc == 0 ]] || echo "exit $rc: $*" >> "$out/failures.txt"
 }
 count() { find -L "$1" -type f | wc -l; }
-# --train-bn: the paper's train-mode batch norm, as recorded on 2026-11-26 (uft now keeps pretrained statistics by default).
-common=(--train-bn --output "$out" --epochs "$epochs" --shots 1,2,4,8 --trials "$trials" --tsne-points "$tsne" --batch-size "$batch")
+# --bn train: the paper's train-mode batch norm, as recorded on 2026-11-26 (uft now keeps pretrained statistics by default).
+common=(--bn train --output "$out" --epochs "$epochs" --shots 1,2,4,8 --trials "$trials" --tsne-points "$tsne" --batch-size "$batch")
 cal=(--train "$data/caltech101/train" --test "$data/caltech101/test")
 cif=(--train "$data/cifar10/train" --test "$data/cifar10/test")
 inet=(--source "$data/imagenet-sample/train" --replay-fraction 1)

@@ -1,16 +1,19 @@
 namespace Uft.Cli.Commands;
 
-/// <summary>--freeze-bn / --train-bn to <see cref="Uft.Training.TrainConfig.FreezeBn"/>: true, false, or null for the default.</summary>
+/// <summary>--bn keep|train to <see cref="Uft.Training.TrainConfig.FreezeBn"/>: true, false, or null for the default.</summary>
 static class BnMode
 {
-    /// <summary>The options, as an error names them.</summary>
-    public const string Option = "--train-bn";
+    /// <summary>The option, as an error names it.</summary>
+    public const string Option = "--bn";
 
-    public static bool? Resolve(bool freeze, bool train) => (freeze, train) switch
+    public const string Help = "Batch norm while finetuning: keep (the pretrained statistics; scale and shift still learn) or train " +
+        "(train-mode split batch norm, as in MoCo and the paper) (default: keep for pretrained weights, train from random weights).";
+
+    public static bool? Parse(string? mode) => mode?.ToLowerInvariant() switch
     {
-        (true, true) => throw UftException.Usage("--freeze-bn and --train-bn: choose one"),
-        (true, false) => true,
-        (false, true) => false,
-        _ => null,
+        null => null,
+        "keep" => true,
+        "train" => false,
+        _ => throw UftException.Usage($"--bn {mode}: choose keep (the pretrained statistics) or train (train-mode batch norm, as in the paper)"),
     };
 }

@@ -38,10 +38,12 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         public string Mixing { get; init; } = "cutmix";
         [CommandOption("--epochs <N>")] [Description("Finetuning epochs per arm (default 100).")]
         public int Epochs { get; init; } = 100;
-        [CommandOption("--minutes <M>")] [Description("Training budget of each finetuned arm in minutes: a warm-up chooses its epochs (default: off, --epochs decides).")]
+        [CommandOption("--minutes <M>")] [Description("Training budget of each finetuned arm in minutes: its first epoch measures what an epoch costs and the arm takes the epochs that end nearest the budget (default: off, --epochs decides).")]
         public double? Minutes { get; init; }
         [CommandOption("--image-size <PX>")] [Description("Training and evaluation resolution in pixels (default 112).")]
         public int ImageSize { get; init; } = 112;
+        [CommandOption("--crop-scale <MIN,MAX>")] [Description(CropScaleOption.Help)]
+        public string? CropScale { get; init; }
         [CommandOption("--eval-size <PX>")] [Description("Also evaluate every arm at this size when it differs from --image-size; 0: training size only (default 224, what ImageNet backbones are made for).")]
         public int EvalSize { get; init; } = 224;
         [CommandOption("--fixmatch-steps <N>")] [Description("Also run FixMatch (Semi-K, K from --shots) for N steps per trial on every arm (default: off).")]
@@ -64,10 +66,8 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         public int? KShotEpochs { get; init; }
         [CommandOption("--kshot-trials <N>")] [Description("Trials per K of the K-shot finetune and FixMatch, each of which trains the network (default 3).")]
         public int KShotTrials { get; init; } = 3;
-        [CommandOption("--freeze-bn")] [Description("Finetuning arms keep the backbone's batch-norm statistics (scale and shift still learn); the default.")]
-        public bool FreezeBn { get; init; }
-        [CommandOption("--train-bn")] [Description("Finetuning arms use train-mode (split) batch norm, as in MoCo and the paper (default off: statistics kept).")]
-        public bool TrainBn { get; init; }
+        [CommandOption("--bn <MODE>")] [Description(BnMode.Help)]
+        public string? Bn { get; init; }
         [CommandOption("--freeze-stages <N>")] [Description("Finetuning arms keep the stem and the first N residual stages (0-3) as pretrained (default 3: only layer4 and the head train; 0: everything, as in the paper).")]
         public int? FreezeStages { get; init; }
         [CommandOption("--tsne-points <N>")] [Description("Points per t-SNE picture (default 1000).")]
@@ -92,7 +92,7 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
             Name = s.Name, OutputRoot = s.Output, Backbone = s.Backbone, Train = s.Train, Test = s.Test, Source = s.Source, SourceEval = s.SourceEval,
             ReplayFraction = s.ReplayFraction, ReplayCount = s.ReplayCount, Mixing = mixing,
             Arms = s.Arms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Epochs = s.Epochs, Minutes = s.Minutes, ImageSize = s.ImageSize, EvalSize = s.EvalSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Resolve(s.FreezeBn, s.TrainBn), FreezeStages = s.FreezeStages,
+            Epochs = s.Epochs, Minutes = s.Minutes, ImageSize = s.ImageSize, CropScale = CropScaleOption.Parse(s.CropScale), EvalSize = s.EvalSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Parse(s.Bn), FreezeStages = s.FreezeStages,
             Eval = new EvalOptions
             {
                 ProbeShots = shots, ProbeTrials = s.Trials, ClusteringSeeds = s.KMeansSeeds, TSnePoints = s.TSnePoints, LinearProbe = false, Seed = s.EvalSeed,

@@ -28,16 +28,16 @@ static class TrainRunner
         {
             result = AnsiConsole.Progress().AutoClear(false).Columns(ProgressBars.Columns).Start(ctx =>
             {
-                var epochs = ctx.AddTask("epochs", maxValue: config.Epochs);
+                var epochs = ctx.AddTask("epochs", maxValue: Math.Max(1, config.Epochs));
                 var steps = ctx.AddTask("steps", maxValue: 1);
                 var trainer = new Trainer(config, new SyncProgress<TrainProgress>(p =>
                 {
                     Header();
-                    epochs.MaxValue = p.Epochs;
+                    epochs.MaxValue = Math.Max(p.Epoch, p.Epochs);
                     epochs.Value = p.Epoch - 1 + (double)p.Batch / Math.Max(1, p.Batches);
                     steps.MaxValue = p.Batches;
                     steps.Value = p.Batch;
-                    steps.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} lr {p.Lr:G3} {p.ImagesPerSecond:F0} img/s";
+                    steps.Description = $"epoch {p.Epoch}/{p.EpochsText} loss {p.Loss:F3} lr {p.Lr:G3} {p.ImagesPerSecond:F0} img/s";
                 }), Notice, TrainingMonitor.Create, CommandStarted);
                 var r = trainer.Train(resume, interrupt.Token);
                 epochs.Value = epochs.MaxValue;
@@ -57,7 +57,7 @@ static class TrainRunner
                     // Timed from this process's first epoch end: a log (nohup, CI) gets the ETA a terminal's bar shows.
                     if (!sinceFirstEnd.IsRunning) { sinceFirstEnd.Start(); firstEnded = p.Epoch; }
                     string? left = TrainProgress.TimeLeft(sinceFirstEnd.Elapsed, p.Epoch - firstEnded, p.Epochs - p.Epoch);
-                    Console.WriteLine($"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  lr {p.Lr:G3}  {p.ImagesPerSecond:F0} img/s{(left is null ? "" : "  " + left)}");
+                    Console.WriteLine($"epoch {p.Epoch}/{p.EpochsText}  loss {p.Loss:F4}  lr {p.Lr:G3}  {p.ImagesPerSecond:F0} img/s{(left is null ? "" : "  " + left)}");
                 }
             }), n => { Header(); Console.WriteLine(n); }, TrainingMonitor.Create, CommandStarted);
             result = trainer.Train(resume, interrupt.Token);
@@ -78,10 +78,9 @@ static class TrainRunner
     /// which may have been moved or copied since it started.</summary>
     static TrainConfig ForResume(TrainConfig given, int? epochs)
     {
-        var folder = new RunFolder(Path.Combine(given.OutputRoot, given.Name));
-        if (!File.Exists(folder.ConfigFile)) throw Uft.UftException.Usage($"{folder.Path}: no run to resume (config.json missing); check --name and --output");
-        var saved = TrainConfig.Load(folder.ConfigFile) with { OutputRoot = given.OutputRoot, Name = given.Name };
-        return epochs is int e ? saved with { Epochs = e } : saved;
+        var saved = new RunFolder(Path.Combine(given.OutputRoot, given.Name)).ConfigForResume(given.OutputRoot, given.Name);
+        // Extending a run past where a --minutes deadline left its cosine gives it MoCo's cosine of the new length.
+        return epochs is int e ? saved with { Epochs = e, CosineEpochs = saved.CosineEpochs > e ? saved.CosineEpochs : null } : saved;
     }
 
     static void Summarise(TrainResult result)

@@ -21,12 +21,14 @@ class TrainSettings : CommandSettings
     public string? Backbone { get; init; }
     [CommandOption("--epochs <N>")] [Description("Training epochs; with --resume, extends the run to N (default 200).")]
     public int? Epochs { get; init; }
-    [CommandOption("--minutes <M>")] [Description("Training budget in minutes: a measured warm-up chooses the --epochs that end nearest it, checked after the first epoch and re-planned after any later one heading more than 10% off (default: off, --epochs decides).")]
+    [CommandOption("--minutes <M>")] [Description("Training budget in minutes: the first epoch measures what an epoch costs and the run takes the epochs that end nearest the budget, ending sooner if it falls behind (default: off, --epochs decides).")]
     public double? Minutes { get; init; }
     [CommandOption("--batch-size <N>")] [Description("Images per step (default 256).")]
     public int? BatchSize { get; init; }
     [CommandOption("--image-size <PX>")] [Description("Training resolution in pixels (default 224).")]
     public int? ImageSize { get; init; }
+    [CommandOption("--crop-scale <MIN,MAX>")] [Description(CropScaleOption.Help)]
+    public string? CropScale { get; init; }
     [CommandOption("--lr <LR>")] [Description("Learning rate (default: base lr x batch / 256, base lr 0.015 finetuning, 0.03 from random weights).")]
     public double? Lr { get; init; }
     [CommandOption("--momentum <M>")] [Description("SGD momentum (default 0.9).")]
@@ -43,7 +45,7 @@ class TrainSettings : CommandSettings
     public double? KeyMomentum { get; init; }
     [CommandOption("--temperature <T>")] [Description("InfoNCE temperature (default 0.2).")]
     public double? Temperature { get; init; }
-    [CommandOption("--bn-splits <N>")] [Description("SplitBatchNorm sub-batches when batch norm trains (from random weights, or with --train-bn); 1 = plain BN (default 8).")]
+    [CommandOption("--bn-splits <N>")] [Description("SplitBatchNorm sub-batches when batch norm trains (from random weights, or with --bn train); 1 = plain BN (default 8).")]
     public int? BnSplits { get; init; }
     [CommandOption("--seed <N>")] [Description("Random seed (default 0).")]
     public int? Seed { get; init; }
@@ -57,32 +59,26 @@ class TrainSettings : CommandSettings
     public string? MonitorTest { get; init; }
     [CommandOption("--monitor-every <N>")] [Description("Run the kNN monitor every N epochs; 0: about 4 times a run (default 1).")]
     public int? MonitorEvery { get; init; }
-    [CommandOption("--skip-nonfinite")] [Description("Skip a batch whose loss or gradient is NaN/Inf (default off: stop the run).")]
-    public bool SkipNonFinite { get; init; }
-    [CommandOption("--recalibrate-bn")] [Description("At the end, re-estimate BatchNorm statistics on clean target images (AdaBN) instead of keeping the training-time averages (default off).")]
-    public bool RecalibrateBn { get; init; }
-    [CommandOption("--freeze-bn")] [Description("Keep the pretrained backbone's batch-norm statistics while finetuning (scale and shift still learn); the default for pretrained weights.")]
-    public bool FreezeBn { get; init; }
-    [CommandOption("--train-bn")] [Description("Train-mode (split) batch norm while finetuning, as in MoCo and the paper, instead of keeping the pretrained statistics (default: only from random weights).")]
-    public bool TrainBn { get; init; }
+    [CommandOption("--skip-nonfinite [on|off]")] [Description("Skip a batch whose loss or gradient is NaN/Inf (default off: stop the run).")]
+    public FlagValue<string>? SkipNonFinite { get; init; }
+    [CommandOption("--recalibrate-bn [on|off]")] [Description("At the end, re-estimate BatchNorm statistics on clean target images (AdaBN) instead of keeping the training-time averages (default off).")]
+    public FlagValue<string>? RecalibrateBn { get; init; }
+    [CommandOption("--bn <MODE>")] [Description(BnMode.Help)]
+    public string? Bn { get; init; }
     [CommandOption("--device <DEV>")] [Description("cpu, cuda or auto (default cpu).")]
     public string? Device { get; init; }
-    [CommandOption("--key-momentum-horizon <F>")] [Description("Key-encoder EMA horizon as a fraction of the run's steps: m = 1 - 1/(F x steps), in place of --key-momentum (default off: " + Uft.Method.KeyMomentum.StudyFinding + ").")]
-    public double? KeyMomentumHorizon { get; init; }
-    [CommandOption("--keep-same-image-negatives")] [Description("Keep a query's own older keys among its negatives as before they were masked (default off: masked out, as MoCo's loss defines).")]
-    public bool KeepSameImageNegatives { get; init; }
+    [CommandOption("--keep-same-image-negatives [on|off]")] [Description("Keep a query's own older keys among its negatives as before they were masked (default off: masked out, as MoCo's loss defines).")]
+    public FlagValue<string>? KeepSameImageNegatives { get; init; }
     [CommandOption("--freeze-stages <N>")] [Description("Keep the stem and the first N residual stages (0-3) as pretrained: no gradients, statistics kept; cheaper steps (default 3 for pretrained weights: only layer4 and the head train; 0: everything, as in the paper).")]
     public int? FreezeStages { get; init; }
-    [CommandOption("--head-warmup <F>")] [Description("Train only the projection head, backbone frozen, for this share of the epochs first, e.g. 0.2 (default 0: off).")]
-    public double? HeadWarmup { get; init; }
-    [CommandOption("--scale-blur")] [Description("Scale the blur sigma range [[0.1, 2]] px by image size / 224 (default off: the same sigma at every size).")]
-    public bool ScaleBlur { get; init; }
+    [CommandOption("--scale-blur [on|off]")] [Description("Scale the blur sigma range [[0.1, 2]] px by image size / 224 (default off: the same sigma at every size).")]
+    public FlagValue<string>? ScaleBlur { get; init; }
 
     /// <summary>The options given on the command line, as the user typed them (--lr): the properties Spectre set.</summary>
     public IReadOnlyList<string> GivenOptions() =>
         GetType().GetProperties()
             .Select(p => (Attribute: p.GetCustomAttributes(typeof(CommandOptionAttribute), true).OfType<CommandOptionAttribute>().FirstOrDefault(), Value: p.GetValue(this)))
-            .Where(p => p.Attribute is not null && p.Value is not (null or false))
+            .Where(p => p.Attribute is not null && p.Value is not (null or false or IFlagValue { IsSet: false }))
             .Select(p => "--" + p.Attribute!.LongNames[0]).ToList();
 
     /// <summary>
@@ -128,6 +124,7 @@ class TrainSettings : CommandSettings
     static string OptionOf(string key) => key switch
     {
         "freezeBn" => BnMode.Option,
+        "cosineEpochs" => "--minutes",
         "maskSameImage" => "--keep-same-image-negatives",
         "onNonFinite" => "--skip-nonfinite",
         _ => "--" + string.Concat(key.Select(c => char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString())),
@@ -141,16 +138,16 @@ class TrainSettings : CommandSettings
             throw UftException.Usage("--epochs and --minutes: give one; --minutes chooses the epochs that fit the budget");
         var c = start ?? (Config is null ? new TrainConfig() : TrainConfig.Load(Config));
         c = TrainConfig.ApplyPreset(c, preset ?? c.Preset);
-        return c with
+        var resolved = c with
         {
             Name = Name ?? c.Name,
             OutputRoot = Output ?? c.OutputRoot,
             Target = Target ?? c.Target,
             Backbone = Backbone ?? c.Backbone,
             Epochs = Epochs ?? c.Epochs,
-            Minutes = Minutes ?? c.Minutes,
             BatchSize = BatchSize ?? c.BatchSize,
             ImageSize = ImageSize ?? c.ImageSize,
+            CropScale = CropScaleOption.Parse(CropScale) ?? c.CropScale,
             Lr = Lr ?? c.Lr,
             Momentum = Momentum ?? c.Momentum,
             WeightDecay = WeightDecay ?? c.WeightDecay,
@@ -158,11 +155,9 @@ class TrainSettings : CommandSettings
             Dim = Dim ?? c.Dim,
             QueueSize = QueueSize ?? c.QueueSize,
             KeyMomentum = KeyMomentum ?? c.KeyMomentum,
-            KeyMomentumHorizon = KeyMomentumHorizon ?? c.KeyMomentumHorizon,
-            MaskSameImage = !KeepSameImageNegatives && c.MaskSameImage,
-            ScaleBlur = ScaleBlur || c.ScaleBlur,
+            MaskSameImage = !Switch.Resolve(KeepSameImageNegatives, "--keep-same-image-negatives", !c.MaskSameImage),
+            ScaleBlur = Switch.Resolve(ScaleBlur, "--scale-blur", c.ScaleBlur),
             FreezeStages = FreezeStages ?? c.FreezeStages,
-            HeadWarmup = HeadWarmup ?? c.HeadWarmup,
             Temperature = Temperature ?? c.Temperature,
             BnSplits = BnSplits ?? c.BnSplits,
             Seed = Seed ?? c.Seed,
@@ -171,11 +166,13 @@ class TrainSettings : CommandSettings
             MonitorTrain = MonitorTrain ?? c.MonitorTrain,
             MonitorTest = MonitorTest ?? c.MonitorTest,
             MonitorEvery = MonitorEvery ?? c.MonitorEvery,
-            OnNonFinite = SkipNonFinite ? NonFinitePolicy.Skip : c.OnNonFinite,
+            OnNonFinite = Switch.Resolve(SkipNonFinite, "--skip-nonfinite", c.OnNonFinite == NonFinitePolicy.Skip) ? NonFinitePolicy.Skip : NonFinitePolicy.Stop,
             Device = Device ?? c.Device,
-            RecalibrateBn = RecalibrateBn || c.RecalibrateBn,
-            FreezeBn = BnMode.Resolve(FreezeBn, TrainBn) ?? c.FreezeBn,
+            RecalibrateBn = Switch.Resolve(RecalibrateBn, "--recalibrate-bn", c.RecalibrateBn),
+            FreezeBn = BnMode.Parse(Bn) ?? c.FreezeBn,
         };
+        // A budget given here plans a new run's epochs; a resumed run keeps those its config.json records.
+        return Minutes is { } minutes && start is null ? resolved.WithMinutes(minutes) : resolved with { Minutes = Minutes ?? resolved.Minutes };
     }
 }
 
@@ -209,14 +206,15 @@ sealed class FinetuneSettings : TrainSettings
             _ => throw Uft.UftException.Usage($"--mixing {Mixing}: choose cutmix, mixup or none"),
         };
         // A preset is what the run is recorded as: a --mixing that contradicts it would train one method under another's name.
-        bool presetMixes = c.Preset is "uft" or "mix-only";
+        var method = MethodPreset.Get(c.Preset);
+        bool presetMixes = method.Mixes;
         if (Mixing is not null && presetMixes && mixing == Training.Mixing.None)
             throw Uft.UftException.Usage($"--mixing none and --preset {c.Preset}: preset {c.Preset} mixes queries; for replay without mixing use --preset replay-only, for neither --preset naive");
         if (Mixing is not null && !presetMixes && mixing != Training.Mixing.None)
             throw Uft.UftException.Usage($"--mixing {Mixing} and --preset {c.Preset}: preset {c.Preset} mixes no queries; use --preset uft (with replay) or mix-only (without)");
         if (ReplayCount is not null && ReplayFraction is not null)
             throw Uft.UftException.Usage("--replay-count and --replay-fraction: give one (the count names the number of source images, the fraction their share)");
-        bool presetClearsSource = c.Preset is "naive" or "mix-only" or "scratch";
+        bool presetClearsSource = !method.Replays;
         return c with
         {
             Source = presetClearsSource && Source is not null

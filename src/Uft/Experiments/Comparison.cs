@@ -17,21 +17,18 @@ public static class Arms
     public const string None = "none";
     /// <summary>The backbone as shipped with only its BatchNorm statistics re-estimated on the target images (AdaBN):
     /// the control for what new statistics alone do. The finetuned arms are not recalibrated: they keep the backbone's
-    /// statistics (the default) or learn train-mode ones (--train-bn).</summary>
+    /// statistics (the default) or learn train-mode ones (--bn train).</summary>
     public const string BnAdapt = "bn-adapt";
-    public static readonly string[] Known = [None, BnAdapt, "naive", "replay-only", "mix-only", "uft", "scratch"];
+    /// <summary>The arms a comparison takes: the two controls, then every finetuning preset (not pretrain, which is
+    /// MoCo pretraining under another name).</summary>
+    public static readonly string[] Known = [None, BnAdapt, .. MethodPreset.All.Where(p => p.Name != "pretrain").Select(p => p.Name)];
 
     /// <summary>What an arm is, for the legend under results.md.</summary>
     public static string Describe(string arm) => arm switch
     {
         None => "the backbone as shipped",
         BnAdapt => "the backbone as shipped with its batch-norm statistics re-estimated on the target train images (AdaBN); no finetuned arm is recalibrated",
-        "naive" => "MoCo v2 finetuning on the target images",
-        "replay-only" => "finetuning with source images replayed",
-        "mix-only" => "finetuning with mixed (CutMix/MixUp) queries",
-        "uft" => "finetuning with source replay and mixed queries (UFT)",
-        "scratch" => "MoCo v2 from random weights on the target images",
-        _ => arm,
+        _ => MethodPreset.Find(arm)?.Description ?? arm,
     };
 }
 
@@ -54,6 +51,8 @@ public sealed record ComparisonConfig
     public int? ReplayCount { get; init; }
     public string[] Arms { get; init; } = [Experiments.Arms.None, "naive", "uft"];
     public int ImageSize { get; init; } = 112;
+    /// <summary>The finetuning arms' crop scale (<see cref="TrainConfig.CropScale"/>; null: MoCo v2's).</summary>
+    public double[]? CropScale { get; init; }
     /// <summary>Every arm is also evaluated at this size when it differs from <see cref="ImageSize"/> (224: what
     /// ImageNet backbones are made for; a finetune at a small size may help only at that size). 0: training size only.</summary>
     public int EvalSize { get; init; } = 224;
@@ -85,24 +84,29 @@ public sealed record ComparisonConfig
         foreach (var arm in Arms)
             if (!Experiments.Arms.Known.Contains(arm))
                 throw UftException.Usage($"--arms {arm}: unknown arm; choose from {string.Join(", ", Experiments.Arms.Known)}");
-        if (Arms.Any(a => a is "uft" or "replay-only") && Source is null)
+        if (Arms.Any(a => MethodPreset.Find(a)?.Replays == true) && Source is null)
             throw UftException.Usage("--source: the uft and replay-only arms replay source images; give --source <folder>");
         if (TrainConfig.FreezeStagesError(FreezeStages) is { } freezeError) throw UftException.Usage(freezeError);
+        if (TrainConfig.CropScaleError(CropScale) is { } cropError) throw UftException.Usage(cropError);
         if (EvalSize != 0 && EvalSize < 16) throw UftException.Usage($"--eval-size {EvalSize}: give at least 16, or 0 for the training size only");
         Eval.Validate();
         return this;
     }
 
     /// <summary>The training configuration of one finetuning arm.</summary>
-    public TrainConfig TrainFor(string arm) => TrainConfig.ApplyPreset(new TrainConfig
+    public TrainConfig TrainFor(string arm)
     {
-        // Scratch (Unsup-T) starts from random weights, so it takes the weight-free ResNet-18 whatever the backbone.
-        Name = arm, OutputRoot = Folder, Target = Train, Backbone = Backbone, Source = Source, ReplayFraction = ReplayFraction,
-        ReplayCount = ReplayCount, Epochs = Epochs, Minutes = Minutes, BatchSize = BatchSize, ImageSize = ImageSize, Lr = Lr, Seed = Seed,
-        // Only the last checkpoint is kept: the arm's epochs may be chosen by its budget.
-        Workers = Workers, Mixing = Mixing, CheckpointEvery = int.MaxValue, MonitorTrain = Train, MonitorTest = Test, MonitorEvery = 0,
-    } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone, FreezeBn = arm == "scratch" ? null : FreezeBn,
-        FreezeStages = arm == "scratch" ? null : FreezeStages }, arm);
+        var c = TrainConfig.ApplyPreset(new TrainConfig
+        {
+            // Scratch (Unsup-T) starts from random weights, so it takes the weight-free ResNet-18 whatever the backbone.
+            Name = arm, OutputRoot = Folder, Target = Train, Backbone = Backbone, Source = Source, ReplayFraction = ReplayFraction,
+            ReplayCount = ReplayCount, Epochs = Epochs, BatchSize = BatchSize, ImageSize = ImageSize, CropScale = CropScale, Lr = Lr, Seed = Seed,
+            // Only the last checkpoint is kept: the arm's epochs may be chosen by its budget.
+            Workers = Workers, Mixing = Mixing, CheckpointEvery = int.MaxValue, MonitorTrain = Train, MonitorTest = Test, MonitorEvery = 0,
+        } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone, FreezeBn = arm == "scratch" ? null : FreezeBn,
+            FreezeStages = arm == "scratch" ? null : FreezeStages }, arm);
+        return Minutes is { } minutes ? c.WithMinutes(minutes) : c;
+    }
 }
 
 /// <summary>One arm's outcome: its evaluation at the training size and, when the comparison has another
@@ -156,15 +160,15 @@ public static partial class Comparison
                 var run = new RunFolder(folder);
                 bool resume = Directory.Exists(run.Checkpoints) && Directory.EnumerateFiles(run.Checkpoints, "*.safetensors").Any();
                 // A resumed arm keeps the configuration it started with (config.json), as `uft finetune --resume` does: under
-                // --minutes its budget chose the epochs and the cosine's bends, which the comparison's settings do not hold.
+                // --minutes its budget chose the epochs, which the comparison's settings do not hold.
                 var trainConfig = resume && File.Exists(run.ConfigFile)
-                    ? TrainConfig.Load(run.ConfigFile) with { OutputRoot = config.Folder, Name = arm, Workers = config.Workers }
+                    ? run.ConfigForResume(config.Folder, arm) with { Workers = config.Workers }
                     : config.TrainFor(arm);
                 if (!File.Exists(run.BackboneFile))
                 {
                     var trainer = new Trainer(trainConfig,
-                        new SyncProgress<TrainProgress>(p => progress?.Report(new ComparisonProgress(arm, "finetune", (p.Epoch - 1) * p.Batches + p.Batch, p.Epochs * p.Batches,
-                            $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} {p.ImagesPerSecond:F0} img/s"))),
+                        new SyncProgress<TrainProgress>(p => progress?.Report(new ComparisonProgress(arm, "finetune", (p.Epoch - 1) * p.Batches + p.Batch, Math.Max(p.Epoch, p.Epochs) * p.Batches,
+                            $"epoch {p.Epoch}/{p.EpochsText} loss {p.Loss:F3} {p.ImagesPerSecond:F0} img/s"))),
                         n => notice($"{arm}: {n}"), TrainingMonitor.Create);
                     var result = trainer.Train(resume, ct);
                     if (!result.Completed) throw new OperationCanceledException($"{arm}: stopped; run the same command again to resume");
@@ -267,7 +271,7 @@ public static partial class Comparison
         sb.AppendLine();
         sb.AppendLine($"K-shot columns: {(finetuned ? "the paper's K-shot transfer (new FC + whole-network finetune)" : "linear probe on frozen features (a floor for the paper's K-shot finetune; λ by cross-validation per arm, K and trial)")}, " +
                       $"mean-class accuracy, {(finetuned ? config.Eval.KShot!.Trials.ToString() : config.Eval.ProbeDraws.Describe())} trials. " +
-                      $"Trained at {config.ImageSize} px, {(config.Minutes is { } m ? $"{m:G4} minutes an arm (epochs chosen by a warm-up: see each arm's config.json)" : $"{config.Epochs} epochs")}, batch {config.BatchSize}, training seed {config.Seed}, evaluation seed {config.Eval.Seed} (every arm on the same draws); evaluated on the whole image " +
+                      $"Trained at {config.ImageSize} px, {(config.Minutes is { } m ? $"{m:G4} minutes an arm (epochs chosen after the first: see each arm's config.json)" : $"{config.Epochs} epochs")}, batch {config.BatchSize}, training seed {config.Seed}, evaluation seed {config.Eval.Seed} (every arm on the same draws); evaluated on the whole image " +
                       $"(shorter side resized, centre square){(results.FirstOrDefault()?.Eval.Settings.GetValueOrDefault(EvalReport.KnnKSetting) is { } k ? $"; kNN k = {k}" : "")}.");
         sb.AppendLine();
         sb.AppendLine("Arms: " + string.Join("; ", results.Select(r => $"{r.Arm}: {Arms.Describe(r.Arm)}")) + ".");

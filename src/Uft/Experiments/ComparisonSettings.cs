@@ -66,7 +66,7 @@ public static partial class Comparison
     /// of its <see cref="EvalOptions"/> when <paramref name="eval"/>).</summary>
     static string OptionOf(string key, bool eval) => (eval, key) switch
     {
-        (false, nameof(ComparisonConfig.FreezeBn)) => "--freeze-bn/--train-bn (statistics kept)",
+        (false, nameof(ComparisonConfig.FreezeBn)) => "--bn (true = keep)",
         (true, nameof(EvalOptions.ProbeTrials)) => "--trials",
         (true, nameof(EvalOptions.ClusteringSeeds)) => "--kmeans-seeds",
         (true, nameof(EvalOptions.ProbeShots)) => "--shots",

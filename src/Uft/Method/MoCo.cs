@@ -182,7 +182,7 @@ public sealed class MoCo : Module
     }
 
     /// <summary>Keeps the stem and the first <paramref name="stages"/> stages of both encoders as they are
-    /// (<see cref="FrozenStages"/>; <see cref="FrozenStages.All"/>: the whole backbone, only the head trains) and lets
+    /// (<see cref="FrozenStages"/>) and lets
     /// the query encoder's other stages train again; call it before building the optimizer and after each <c>train()</c>.</summary>
     public void FreezeStages(int stages)
     {

@@ -15,13 +15,10 @@ public static class FrozenStages
     /// and the head always train.</summary>
     public const int Max = 3;
 
-    /// <summary>Every stage, layer4 too: the whole backbone, as the head-only epochs of <c>--head-warmup</c> keep it.</summary>
-    public const int All = 4;
-
     /// <summary>The state-dict prefixes (relative to the backbone) of the stem and the first <paramref name="stages"/> stages.</summary>
     public static IReadOnlyList<string> Prefixes(int stages)
     {
-        if (stages is < 0 or > All) throw new ArgumentOutOfRangeException(nameof(stages), stages, $"0 to {All}");
+        if (stages is < 0 or > Max) throw new ArgumentOutOfRangeException(nameof(stages), stages, $"0 to {Max}");
         return stages == 0 ? [] : ["conv1.", "bn1.", .. Enumerable.Range(1, stages).Select(s => $"layer{s}.")];
     }
 

@@ -12,7 +12,7 @@ public interface IEpochMonitor
     /// <summary>Whether it measures anything; false makes the trainer (and --minutes' plan) skip it.</summary>
     bool IsActive { get; }
 
-    /// <summary>Seconds one <see cref="Measure"/> will take, for --minutes' plan.</summary>
+    /// <summary>Seconds one <see cref="Measure"/> will take, for --minutes' plan where the first epoch was not measured.</summary>
     double EstimateSeconds(ResNet backbone, CancellationToken ct);
 
     /// <summary>kNN top-1 accuracy, alignment and uniformity of the backbone's features after <paramref name="epoch"/> (0-based); null where not measured.</summary>

@@ -46,8 +46,8 @@ public sealed class MomentumSgd
         using var scope = NewDisposeScope();
         foreach (var (_, p, buf) in slots)
         {
-            // A parameter frozen for now (--head-warmup's first epochs) may still hold a zeroed gradient from earlier
-            // steps (the --minutes warm-up): weight decay and momentum would move it.
+            // A parameter frozen after the optimizer was built may still hold a zeroed gradient from earlier steps:
+            // weight decay and momentum would move it.
             if (!p.requires_grad) continue;
             var g = p.grad;
             if (g is null) continue;

@@ -43,12 +43,32 @@ public sealed record TrainConfig
     [JsonInclude, JsonPropertyName("plainLoss"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     bool? LegacyPlainLoss { get => null; init { if (value == false) PlainWeight = 0; } }
 
+    /// <summary>Epochs to train; 0 with <see cref="Minutes"/>: chosen by the budget after the first epoch
+    /// (<see cref="TimeBudget"/>), and config.json then records them.</summary>
     public int Epochs { get; init; } = 200;
-    /// <summary>Training budget in minutes (<c>--minutes</c>): a short measured warm-up sets <see cref="Epochs"/> so the run
-    /// fits it (see <see cref="BudgetPlan"/>); config.json then records both. Null: <see cref="Epochs"/> as given.</summary>
+    /// <summary>Training budget in minutes (<c>--minutes</c>), which plans the epochs of a run given none
+    /// (<see cref="WithMinutes"/>); with <see cref="Epochs"/> set, a record of the budget that chose them.</summary>
     public double? Minutes { get; init; }
+
+    /// <summary>This run under a budget of <paramref name="minutes"/>: its epochs are chosen when its first ends.</summary>
+    public TrainConfig WithMinutes(double minutes) => this with { Minutes = minutes, Epochs = 0, CosineEpochs = null };
     public int BatchSize { get; init; } = 256;
     public int ImageSize { get; init; } = 224;
+    /// <summary>The RandomResizedCrop's area fraction [min, max] (<c>--crop-scale</c>); null: MoCo v2's [0.2, 1]. A crop
+    /// of area s magnifies objects by 1/√s, so a lower range trains at a small size on objects as large as whole images
+    /// of a larger one show them (Touvron et al. 2019).</summary>
+    public double[]? CropScale { get; init; }
+
+    /// <summary>MoCo v2's augmentation at this run's crop scale and blur.</summary>
+    public Data.Augmentations.MoCoV2Options Augmentation()
+    {
+        var o = CropScale is [var min, var max] ? new Data.Augmentations.MoCoV2Options(min, max) : new Data.Augmentations.MoCoV2Options();
+        return ScaleBlur ? o.WithBlurScaledTo(ImageSize) : o;
+    }
+
+    /// <summary>What is wrong with <c>--crop-scale</c>, or null: two area fractions, 0 &lt; min ≤ max ≤ 1.</summary>
+    internal static string? CropScaleError(double[]? scale) => scale is null || scale is [var min, var max] && min > 0 && min <= max && max <= 1 ? null
+        : $"--crop-scale {string.Join(",", scale.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))}: give two area fractions MIN,MAX with 0 < MIN <= MAX <= 1, e.g. 0.1,0.4 (MoCo v2: 0.2,1)";
     /// <summary>Learning rate; null = <see cref="BaseLr"/> x the batch used / 256 (<see cref="LrFor"/>).</summary>
     public double? Lr { get; init; }
     /// <summary>0.015 at batch 256 for finetuning, 0.03 for pretraining (MoCo v2).</summary>
@@ -56,20 +76,23 @@ public sealed record TrainConfig
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 1e-4;
     public int WarmupEpochs { get; init; }
-    /// <summary>Set when <c>--minutes</c> changed the run's length after its cosine had begun: where the schedule bent
-    /// (<see cref="LrSchedule.Stretched"/>), in order. Null: MoCo's cosine over <see cref="Epochs"/>.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<CosinePoint>? CosineBends { get; init; }
+    /// <summary>The cosine's length where it is longer than the epochs trained: a --minutes run the deadline ended keeps
+    /// the rates of the run it planned. Null: MoCo's cosine over <see cref="Epochs"/>.</summary>
+    public int? CosineEpochs { get; init; }
 
-    /// <summary>The learning-rate schedule of this run at peak <paramref name="lr"/>.</summary>
-    public LrSchedule Schedule(double lr) => new(lr, Epochs, WarmupEpochs, CosineBends);
+    /// <summary>Reads config.json of runs that an earlier version's --minutes re-plan bent; never written. Such a run's
+    /// curve cannot be expressed any more: it is refused by name rather than resumed on other rates.</summary>
+    [JsonInclude, JsonPropertyName("cosineBends"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    JsonElement? LegacyCosineBends { get => null; init => bentByOldReplan = value is { ValueKind: JsonValueKind.Array } a && a.GetArrayLength() > 0; }
+    readonly bool bentByOldReplan;
+
+    /// <summary>The learning-rate schedule of this run at peak <paramref name="lr"/> (before a budget's plan, one whose
+    /// first epoch trains at the rate any length gives it).</summary>
+    public LrSchedule Schedule(double lr) => new(lr, CosineEpochs ?? Math.Max(Epochs, WarmupEpochs + 1), WarmupEpochs);
 
     public int Dim { get; init; } = 128;
     public int QueueSize { get; init; } = 65536;
     public double KeyMomentum { get; init; } = 0.999;
-    /// <summary>The key encoder's EMA horizon as a fraction of the run's steps, m = 1 − 1/(F · steps)
-    /// (<see cref="Method.KeyMomentum.FromHorizon"/>), in place of <see cref="KeyMomentum"/>; null = off.</summary>
-    public double? KeyMomentumHorizon { get; init; }
     /// <summary>Leave a query's own image out of its negatives (<see cref="Method.SameImageNegatives"/>).</summary>
     public bool MaskSameImage { get; init; } = true;
     /// <summary>Scale the blur σ range with <see cref="ImageSize"/>/224 (<see cref="Data.Augmentations.MoCoV2Options.WithBlurScaledTo"/>).</summary>
@@ -84,7 +107,7 @@ public sealed record TrainConfig
 
     /// <summary>Batch norm keeps the pretrained backbone's statistics during finetuning (see <see cref="FrozenBatchNorm"/>)
     /// instead of MoCo's train-mode (split) batch norm. Null (the default): on when finetuning pretrained weights, off
-    /// from random weights; false is the paper's train-mode batch norm (<c>--train-bn</c>). On by default because at
+    /// from random weights; false is the paper's train-mode batch norm (<c>--bn train</c>). On by default because at
     /// CPU budgets it is what made finetuning help on all three data sets measured (docs/results.md).</summary>
     public bool? FreezeBn { get; init; }
 
@@ -98,7 +121,7 @@ public sealed record TrainConfig
     public int? FreezeStages { get; init; }
 
     /// <summary>The frozen stages of a finetune from pretrained weights when none are asked for: the stem and layer1 to
-    /// layer3, so only layer4 and the head train. In the budget study (docs/study.md, 15 minutes, four targets) this
+    /// layer3, so only layer4 and the head train. In the budget study (bench/study/notebook.md, 15 minutes, four targets) this
     /// kept the features at 224 px far closer to the backbone as shipped than finetuning everything (BCubed precision
     /// 1-11 points higher there on every target) and gained more at a 112-px training size; at 32 px it gained half
     /// to three quarters of what finetuning everything did. --freeze-stages 0 finetunes everything, as the paper does.</summary>
@@ -113,18 +136,11 @@ public sealed record TrainConfig
     [JsonIgnore]
     public int FrozenStageCount => FreezeStages ?? (RandomInit ? 0 : DefaultFreezeStages);
 
-    /// <summary>The share of the run's epochs, at its start, that train only the projection head (the whole backbone
-    /// frozen) before everything trains, as in linear-probing-then-finetuning (Kumar et al. 2022): the fresh random head
-    /// first learns to map the pretrained features, so its early gradients do not reshape them. 0: off.</summary>
-    public double HeadWarmup { get; init; }
-
-    /// <summary>Epochs that train only the head: <see cref="HeadWarmup"/> of <see cref="Epochs"/>, rounded, at least one
-    /// when asked for and always leaving one for the whole network (none in a one-epoch run).</summary>
-    [JsonIgnore]
-    public int HeadEpochs => HeadEpochsFor(HeadWarmup, Epochs);
-
-    /// <summary>The rule of <see cref="HeadEpochs"/>, for any share and run length (the --minutes warm-up tries many).</summary>
-    public static int HeadEpochsFor(double share, int epochs) => share <= 0 ? 0 : Math.Min(epochs - 1, Math.Max(1, (int)Math.Round(share * epochs)));
+    /// <summary>Reads config.json of runs from before --head-warmup was removed (the budget study found it no help);
+    /// never written. A run that trained with it is refused by name.</summary>
+    [JsonInclude, JsonPropertyName("headWarmup"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    double? LegacyHeadWarmup { get => null; init => headWarmedUp = value > 0; }
+    readonly bool headWarmedUp;
 
     public int Seed { get; init; } = 0;
     public int Workers { get; init; } = 0;
@@ -141,7 +157,7 @@ public sealed record TrainConfig
     /// <summary>The learning rate for the batch actually used, which is smaller than <see cref="BatchSize"/> on a small data set.</summary>
     public double LrFor(int batch) => Lr ?? LrSchedule.Scaled(BaseLr, batch);
 
-    /// <summary>Mixed-query runs shorter than this did not beat naive finetuning in the budget study (docs/study.md, caltech101
+    /// <summary>Mixed-query runs shorter than this did not beat naive finetuning in the budget study (bench/study/notebook.md, caltech101
     /// under the default: with 3-4 epochs UFT fell behind naive and, at 224 px, behind the backbone as shipped; with 13-16
     /// (15 minutes) and 40-45 (45 minutes) it was level with naive; with 100 it led naive's own 100-epoch twin at the training
     /// size by +1.1 / +3.1 / +2.8 on retrieval / BCubed P / 1-shot, one seed, as the whole-network calibration led at 100
@@ -150,14 +166,8 @@ public sealed record TrainConfig
 
     /// <summary>The notice for a mixing run of fewer than <see cref="FewEpochsToMix"/> epochs, else null.</summary>
     public static string? TooFewEpochsToMix(TrainConfig c) => c.Mixing == Mixing.None || c.Epochs >= FewEpochsToMix ? null :
-        $"only {c.Epochs} epoch{(c.Epochs == 1 ? "" : "s")}: in the budget study UFT fell behind naive finetuning with 3-4 epochs, was level with it " +
-        $"with 13-45 and led it at the training size only with 100, as the paper's runs have (caltech101, docs/study.md); give more {(c.Minutes is null ? "--epochs" : "--minutes")}, " +
-        "a smaller --image-size, or --preset naive";
-
-    /// <summary>The notice when a --minutes re-plan takes a mixing run from <see cref="FewEpochsToMix"/> epochs or more
-    /// to fewer, else null: a run already under them was told at its start.</summary>
-    public static string? TooFewEpochsAfterReplan(TrainConfig before, int epochs) =>
-        TooFewEpochsToMix(before) is null ? TooFewEpochsToMix(before with { Epochs = epochs }) : null;
+        $"only {c.Epochs} epoch{(c.Epochs == 1 ? "" : "s")}: mixing runs this short did not lead naive finetuning in the budget study (docs/findings.md); " +
+        $"give more {(c.Minutes is null ? "--epochs" : "--minutes")}, a smaller --image-size, or --preset naive";
 
     /// <summary>Monitor measurements in a run with <see cref="MonitorEvery"/> 0 (automatic): enough for a curve, few
     /// enough that a short run does not spend its budget measuring.</summary>
@@ -170,63 +180,52 @@ public sealed record TrainConfig
     /// <summary><see cref="MonitorEvery"/>, with 0 resolved for this run's epochs.</summary>
     [JsonIgnore]
     public int MonitorInterval => MonitorEvery == 0 ? MonitorEveryFor(Epochs) : MonitorEvery;
+
+    /// <summary>Whether the monitor measures after <paramref name="epoch"/> (1-based): every <see cref="MonitorInterval"/>
+    /// epochs and after the last. Before a budget has chosen the epochs, only --monitor-every 1 measures the first.</summary>
+    public bool Measures(int epoch) => Epochs == 0 ? MonitorEvery == 1 : epoch % MonitorInterval == 0 || epoch == Epochs;
     public bool UsesReplay => Source is not null;
 
-    static readonly string[] Presets = ["scratch", "naive", "replay-only", "mix-only", "uft", "pretrain"];
-
-    /// <summary>The method switches of a preset on top of <paramref name="c"/>.</summary>
-    public static TrainConfig ApplyPreset(TrainConfig c, string preset) => preset switch
-    {
-        "scratch" or "pretrain" => c with
-        {
-            Preset = preset, RandomInit = true, Source = null, Mixing = Mixing.None, BaseLr = 0.03,
-            // Random weights need an architecture that comes without them.
-            Backbone = c.Backbone == DefaultBackbone ? DefaultScratchBackbone : c.Backbone,
-        },
-        "naive" => c with { Preset = preset, Source = null, Mixing = Mixing.None },
-        "replay-only" => c with { Preset = preset, Mixing = Mixing.None },
-        "mix-only" => c with { Preset = preset, Source = null, Mixing = c.Mixing == Mixing.None ? Mixing.CutMix : c.Mixing },
-        "uft" => c with { Preset = preset, Mixing = c.Mixing == Mixing.None ? Mixing.CutMix : c.Mixing },
-        _ => throw UftException.Usage($"--preset {preset}: unknown preset; choose one of: {string.Join(", ", Presets)}"),
-    };
+    /// <summary>The method switches of a preset (<see cref="MethodPreset"/>) on top of <paramref name="c"/>.</summary>
+    public static TrainConfig ApplyPreset(TrainConfig c, string preset) => MethodPreset.Get(preset).Apply(c);
 
     /// <summary>Checks every field; throws a one-line usage error naming the option and what to change.</summary>
     public TrainConfig Validate()
     {
         static void Require(bool ok, string message) { if (!ok) throw UftException.Usage(message); }
-        Require(Presets.Contains(Preset), $"--preset {Preset}: unknown preset; choose one of: {string.Join(", ", Presets)}");
+        var method = MethodPreset.Get(Preset);
         Require(!string.IsNullOrWhiteSpace(Target), "--target: missing; give the folder of target images");
-        Require(Epochs > 0, $"--epochs {Epochs}: must be at least 1");
+        Require(Epochs > 0 || Epochs == 0 && Minutes is not null, $"--epochs {Epochs}: must be at least 1");
+        Require(!bentByOldReplan, "config.json: cosineBends: a --minutes re-plan of an older uft bent this run's learning rate, which this version cannot reproduce; start the run again");
+        Require(!headWarmedUp, "config.json: headWarmup: --head-warmup was removed (the budget study found it no help); start the run again without it");
+        Require(CosineEpochs is null || CosineEpochs > Epochs && Epochs > 0, $"cosineEpochs {CosineEpochs}: must be more than epochs ({Epochs}); it is where a --minutes deadline left the cosine");
         Require(BatchSize >= 2, $"--batch-size {BatchSize}: must be at least 2 (contrastive learning needs negatives in the batch)");
         Require(ImageSize >= 16 && ImageSize <= 1024, $"--image-size {ImageSize}: must be between 16 and 1024 pixels");
+        if (CropScaleError(CropScale) is { } cropError) throw UftException.Usage(cropError);
         Require(Lr is null || (Lr > 0 && double.IsFinite(Lr.Value)), $"--lr {Lr}: must be a positive number");
         Require(BaseLr > 0, $"base lr {BaseLr}: must be positive");
         Require(Momentum is >= 0 and < 1, $"--momentum {Momentum}: must be in [0, 1)");
         Require(WeightDecay >= 0, $"--weight-decay {WeightDecay}: must be 0 or more");
-        Require(WarmupEpochs >= 0 && WarmupEpochs < Epochs, $"--warmup-epochs {WarmupEpochs}: must be 0 or more and less than --epochs");
-        if (LrSchedule.BendsError(CosineBends ?? [], Epochs, WarmupEpochs) is { } bends) throw UftException.Usage(bends);
+        Require(WarmupEpochs >= 0 && (WarmupEpochs < Epochs || Epochs == 0), $"--warmup-epochs {WarmupEpochs}: must be 0 or more and less than --epochs");
         Require(ReplayFraction is > 0 and <= 1, $"--replay-fraction {ReplayFraction}: must be in (0, 1], e.g. 0.1 for 10% of the source set");
         Require(ReplayCount is null or > 0, $"--replay-count {ReplayCount}: must be at least 1");
-        Require(Source is not null || Preset is not ("uft" or "replay-only"),
+        Require(Source is not null || !method.Replays,
             $"--source: preset {Preset} replays source data; give --source <folder> or use --preset naive or mix-only");
         Require(MixAlpha > 0, $"--mix-alpha {MixAlpha}: must be positive (1 = uniform λ)");
         Require(PlainWeight >= 0 && !double.IsInfinity(PlainWeight), $"--plain-weight {PlainWeight}: must be 0 or more (1 = the paper's sum, 0 = the mixed term alone)");
         Require(Mixing != Mixing.None || PlainWeight == 1, $"--plain-weight {PlainWeight}: weighs the plain term against the mixed one; needs a mixing (--mixing cutmix or mixup)");
         Require(Dim > 0, $"--dim {Dim}: must be positive");
         Require(QueueSize > 0, $"--queue-size {QueueSize}: must be positive");
-        Require(!(FreezeBn == true && RandomInit), "--freeze-bn: keeps pretrained batch-norm statistics, but this run starts from random weights; drop --freeze-bn");
+        Require(!(FreezeBn == true && RandomInit), "--bn keep: keeps pretrained batch-norm statistics, but this run starts from random weights; drop it");
         Require(KeyMomentum is >= 0 and < 1, $"--key-momentum {KeyMomentum}: must be in [0, 1), e.g. 0.999");
         if (FreezeStagesError(FrozenStageCount) is { } error) throw UftException.Usage(error);
         Require(FrozenStageCount == 0 || !RandomInit, $"--freeze-stages {FreezeStages}: freezes pretrained stages, but the backbone starts from random weights; drop it for pretraining");
-        Require(HeadWarmup is >= 0 and < 1, $"--head-warmup {HeadWarmup}: must be in [0, 1), the share of the epochs that train only the head, e.g. 0.2");
-        Require(HeadWarmup == 0 || !RandomInit, $"--head-warmup {HeadWarmup}: keeps the backbone as pretrained at first, but this run starts from random weights; drop it for pretraining");
-        Require(KeyMomentumHorizon is null or (> 0 and <= 1), $"--key-momentum-horizon {KeyMomentumHorizon}: must be in (0, 1], a fraction of the run's steps, e.g. 0.1");
         Require(Temperature > 0, $"--temperature {Temperature}: must be positive, e.g. 0.2");
         Require(BnSplits >= 1, $"--bn-splits {BnSplits}: must be at least 1 (1 = plain batch norm)");
         Require(Workers >= 0, $"--workers {Workers}: must be 0 (automatic) or more");
         Require(CheckpointEvery >= 1, $"--checkpoint-every {CheckpointEvery}: must be at least 1");
         Require(MonitorEvery >= 0, $"--monitor-every {MonitorEvery}: must be 0 (about {AutoMonitorPoints} times a run) or more");
-        Require(Minutes is null || (Minutes > 0 && Minutes <= 60 * 24 * 30), $"--minutes {Minutes}: must be a positive number of minutes (a warm-up then chooses --epochs)");
+        Require(Minutes is null || (Minutes > 0 && Minutes <= 60 * 24 * 30), $"--minutes {Minutes}: must be a positive number of minutes (the first epoch then chooses --epochs)");
         Require((MonitorTrain is null) == (MonitorTest is null), "--monitor-train and --monitor-test: give both or neither");
         Require(Device is "cpu" or "cuda" or "auto", $"--device {Device}: choose cpu, cuda or auto");
         Require(!string.IsNullOrWhiteSpace(Name) && Name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0, $"--name {Name}: must be a plain folder name");

@@ -68,7 +68,10 @@ public class CliUsageTests
     [InlineData("--preset uft --mixing none", "--mixing none and --preset uft: preset uft mixes queries; for replay without mixing use --preset replay-only, for neither --preset naive")]
     [InlineData("--replay-count 10 --replay-fraction 0.5", "--replay-count and --replay-fraction: give one (the count names the number of source images, the fraction their share)")]
     [InlineData("--epochs 3 --minutes 1", "--epochs and --minutes: give one; --minutes chooses the epochs that fit the budget")]
-    [InlineData("--freeze-bn --train-bn", "--freeze-bn and --train-bn: choose one")]
+    [InlineData("--crop-scale 0.5,0.1", "--crop-scale 0.5,0.1: give two area fractions MIN,MAX with 0 < MIN <= MAX <= 1, e.g. 0.1,0.4 (MoCo v2: 0.2,1)")]
+    [InlineData("--crop-scale small", "--crop-scale small: give two area fractions MIN,MAX, e.g. 0.1,0.4 (MoCo v2: 0.2,1)")]
+    [InlineData("--scale-blur maybe", "--scale-blur maybe: give on or off (alone it means on)")]
+    [InlineData("--bn frozen", "--bn frozen: choose keep (the pretrained statistics) or train (train-mode batch norm, as in the paper)")]
     public void ContradictoryTrainingOptions(string options, string expected)
     {
         string output = Paths.TempDir();

@@ -75,6 +75,6 @@ public partial class HelpTests
     }
 
     [GeneratedRegex(@"^([A-Z][A-Z ]+):$")] private static partial Regex Heading();
-    [GeneratedRegex(@"^\s+(?:-\w, )?(?<option>--[\w-]+)(?: <[^>]+>)?(?:\s{2,}(?<description>\S.*))?$")] private static partial Regex OptionLine();
+    [GeneratedRegex(@"^\s+(?:-\w, )?(?<option>--[\w-]+)(?: <[^>]+>| \[[^\]]+\])?(?:\s{2,}(?<description>\S.*))?$")] private static partial Regex OptionLine();
     [GeneratedRegex(@"\bdefault\b|\bRequired\b", RegexOptions.IgnoreCase)] private static partial Regex StatesDefault();
 }

@@ -6,7 +6,7 @@ using Uft.Training;
 namespace Uft.Tests.Experiments;
 
 /// <summary>A comparison resumes an interrupted arm with the configuration the arm started with, as `uft finetune
-/// --resume` does: under --minutes the arm's budget chose its epochs (and maybe bent its cosine), which the comparison's
+/// --resume` does: under --minutes the arm's budget chose its epochs (and maybe where its cosine ends), which the comparison's
 /// own settings do not hold.</summary>
 [Collection(SerialCollection.Name)]
 public class ComparisonResumeTests

@@ -21,7 +21,7 @@ public class ComparisonSettingsTests
             // Named as the user types them (issue 38), evaluation settings included.
             var e = Assert.Throws<UftException>(() => Comparison.CheckSettings(first with { Epochs = 20, FreezeBn = false, Eval = new() { ProbeTrials = 3, Seed = 2 } }));
             Assert.Contains("--epochs 12 -> 20", e.Message);
-            Assert.Contains("--freeze-bn/--train-bn (statistics kept) default -> false", e.Message);
+            Assert.Contains("--bn (true = keep) default -> false", e.Message);
             Assert.Contains("--trials default -> 3", e.Message);
             Assert.Contains("--eval-seed 0 -> 2", e.Message);
             Assert.Contains("--fresh", e.Message);

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Uft.Tests.Training;
 
-/// <summary>--freeze-bn: a finetuning run keeps the backbone's batch-norm statistics and still trains everything else.</summary>
+/// <summary>--bn keep: a finetuning run keeps the backbone's batch-norm statistics and still trains everything else.</summary>
 [Collection(SerialCollection.Name)]
 public sealed class FreezeBnTests
 {
@@ -35,7 +35,7 @@ public sealed class FreezeBnTests
         var start = initial.state_dict();
         foreach (var key in frozen.Keys.Where(k => k.EndsWith("running_mean") || k.EndsWith("running_var")))
         {
-            Assert.True(frozen[key].equal(start[key]).all().item<bool>(), key + " moved with --freeze-bn");
+            Assert.True(frozen[key].equal(start[key]).all().item<bool>(), key + " moved with --bn keep");
             Assert.False(trained[key].equal(start[key]).all().item<bool>(), key + " should move in train mode");
         }
         // Convolutions and BN scale/shift still learn.
@@ -48,7 +48,7 @@ public sealed class FreezeBnTests
     {
         var config = TrainConfig.ApplyPreset(new TrainConfig { Target = Target, FreezeBn = true }, "scratch");
         var e = Assert.Throws<UftException>(() => config.Validate());
-        Assert.Contains("--freeze-bn", e.Message);
+        Assert.Contains("--bn keep", e.Message);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public class MomentumSgdTests
     [Fact]
     public void AFrozenParameterWithAStaleGradientDoesNotMove()
     {
-        // The --minutes warm-up leaves gradients on the backbone; in a head-only epoch weight decay would still move it.
+        // A parameter frozen after the optimizer was built may keep a stale gradient; weight decay would still move it.
         using var w = new Parameter(ones(3));
         var sgd = new MomentumSgd([("w", w)], 0.1, weightDecay: 0.5);
         using (var loss = (w * w).sum()) loss.backward();

@@ -29,18 +29,16 @@ public sealed class TrainOptionsCliTests : IDisposable
     public void OptionsAreRecordedUsedAndKeptOnResumeAndLrScalesWithTheBatchUsed()
     {
         // 16 images, batch 32 asked: the batch is 16, one step an epoch, lr 0.03 (scratch) x 16/256 = 0.001875.
-        var r = Cli.Run(Args("--epochs", "1", "--batch-size", "32", "--key-momentum-horizon", "0.5", "--scale-blur", "--keep-same-image-negatives"));
+        var r = Cli.Run(Args("--epochs", "1", "--batch-size", "32", "--scale-blur", "--keep-same-image-negatives"));
         Assert.True(r.ExitCode == 0, r.All);
         Assert.Contains("batch size 32 is more than the 16 images: using 16, lr 0.0018", r.All);
-        Assert.Contains("key momentum 0: an EMA horizon of 0.5 x 1 steps; below 0.99", r.All); // a one-step horizon or less: m = 0
         string run = Path.Combine(output, "opts");
         Assert.Equal(0.001875, SmallRun.Metrics(run).Single().Lr, 12); // was 0.03 x 32/256 = 0.00375
         AssertRecorded();
 
-        // The resumed run reads config.json: the horizon now spans 4 steps (m = 1 - 1/2), the rest is unchanged.
+        // The resumed run reads config.json and keeps what it recorded.
         r = Cli.Run(Args("--resume", "--epochs", "4"));
         Assert.True(r.ExitCode == 0, r.All);
-        Assert.Contains("key momentum 0.5: an EMA horizon of 0.5 x 4 steps", r.All);
         // A log's epoch lines (no terminal) carry the time left from the second epoch this process trains on, as the
         // terminal's bar does; none on its first, whose pace is not known yet, nor after the last.
         Assert.Matches(@"(?m)^epoch 2/4  loss \d+\.\d{4}  lr \S+  \d+ img/s$", r.Stdout);
@@ -61,11 +59,33 @@ public sealed class TrainOptionsCliTests : IDisposable
         void AssertRecorded()
         {
             var config = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "config.json")))!;
-            Assert.Equal(0.5, (double)config["keyMomentumHorizon"]!);
             Assert.False((bool)config["maskSameImage"]!);
             Assert.True((bool)config["scaleBlur"]!);
             Assert.Null(config["sourceRatio"]);
         }
+    }
+
+    [Fact]
+    public void OnOffOptionsTurnOffWhatAConfigFileTurnedOn()
+    {
+        string config = Path.Combine(output, "on.json");
+        File.WriteAllText(config, """{ "scaleBlur": true, "recalibrateBn": true, "maskSameImage": false, "onNonFinite": "Skip" }""");
+        var r = Cli.Run(Args("--config", config, "--epochs", "1", "--batch-size", "16", "--scale-blur", "off", "--recalibrate-bn", "off",
+            "--keep-same-image-negatives", "off", "--skip-nonfinite", "off", "--crop-scale", "0.1,0.4"));
+        Assert.True(r.ExitCode == 0, r.All);
+        var saved = TrainConfig.Load(Path.Combine(output, "opts", "config.json"));
+        Assert.Equal((false, false, true, NonFinitePolicy.Stop), (saved.ScaleBlur, saved.RecalibrateBn, saved.MaskSameImage, saved.OnNonFinite));
+        Assert.DoesNotContain("re-estimated", r.All);
+        Assert.Equal([0.1, 0.4], saved.CropScale!);
+    }
+
+    [Fact]
+    public void CropScaleSetsTheRandomCropsAreaRange()
+    {
+        var o = new TrainConfig { CropScale = [0.1, 0.4] }.Augmentation();
+        Assert.Equal((0.1, 0.4), (o.ScaleMin, o.ScaleMax));
+        Assert.Equal((0.2, 1.0), (new TrainConfig().Augmentation().ScaleMin, new TrainConfig().Augmentation().ScaleMax)); // MoCo v2's
+        Assert.Equal(2.0 * 112 / 224, new TrainConfig { ImageSize = 112, ScaleBlur = true, CropScale = [0.1, 0.4] }.Augmentation().SigmaMax, 12);
     }
 
     [Fact]
@@ -74,7 +94,7 @@ public sealed class TrainOptionsCliTests : IDisposable
         string path = Path.Combine(output, "old.json");
         File.WriteAllText(path, """{ "target": "x", "keyMomentum": 0.99 }"""); // a config written before these keys
         var c = TrainConfig.Load(path);
-        Assert.Equal((true, false, (double?)null, 0.99), (c.MaskSameImage, c.ScaleBlur, c.KeyMomentumHorizon, c.KeyMomentum));
+        Assert.Equal((true, false, 0.99), (c.MaskSameImage, c.ScaleBlur, c.KeyMomentum));
         Assert.Equal(0.015 * 100 / 256, new TrainConfig().LrFor(100), 12);
         Assert.Equal(0.5, new TrainConfig { Lr = 0.5 }.LrFor(100));
     }
