@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Budget study (issue 16): none / naive / UFT on the four dev targets at about 5, 15 and 45 minutes of a 2-core machine,
 # levers varied one at a time around the defaults. Benchmark, not a test; one heavy job: run nothing else beside it.
+# What ran and what it showed, session by session: bench/study/notebook.md; what the study concludes now: docs/findings.md.
 #   bench/study/run.sh                 every cell of the plan, in order, skipping finished ones
 #   bench/study/run.sh PATTERN         only cells whose name matches the grep pattern (e.g. '^b5-ucmerced')
 #   bench/study/run.sh --list          the plan, one cell a line, with [done] marks
@@ -8,9 +9,10 @@
 #   bench/study/run.sh --summary       tables of the finished cells -> docs/study-tables.md, and the leading one into docs/results.md
 #   bench/study/run.sh --kshot PATTERN [224]  the paper's K-shot finetune beside the probe for finished cells (and at 224 px)
 #   bench/study/run.sh --recheck [T:SEED ...]  the 15-minute freeze3 pairs as one uft compare each, paired evaluation (issue 37)
+#   bench/study/run.sh --size [CELL ...]  issue 39: training size and crop scale for use at 224 px, one uft compare a cell
 #   bench/study/run.sh --recluster     cells evaluated before K-means was averaged over 5 seeds: clustering measured again
-#   python3 bench/study/replay_minutes.py   --minutes' checks replayed on the finished cells' timings (docs/training.md)
-# A cell trains with `uft finetune --minutes M` (a warm-up chooses the epochs; config.json records them), then evaluates
+#   python3 bench/study/replay_minutes.py   --minutes' checks replayed on the cells' timings (docs/design/time-budget-history.md)
+# A cell trains with `uft finetune --minutes M` (the first epoch chooses the epochs; config.json records them), then evaluates
 # the backbone at the training size and at 224 px. Its small results (config.json, metrics.jsonl, eval-<px>.json) are
 # copied to bench/study/results/<cell>/ and should be committed as each cell finishes: a cell whose results are there is
 # skipped, and an unfinished run whose folder survives (runs/study/<cell>) resumes. Failures are logged, the study goes on.
@@ -45,11 +47,12 @@ plan() {
       # Trained at the size the backbone is used at: a quarter of the steps of 112 px in the same minutes.
       echo "b5-$t-naive-224px-s$seed|$t|naive|5|224|$seed|"
       echo "b5-$t-uft-224px-s$seed|$t|uft|5|224|$seed|"
-      echo "b5-$t-uft-trainbn-s$seed|$t|uft|5|$s|$seed|--train-bn"
+      echo "b5-$t-uft-trainbn-s$seed|$t|uft|5|$s|$seed|--bn train"
       echo "b5-$t-uft-mixup-s$seed|$t|uft|5|$s|$seed|--mixing mixup"
       echo "b5-$t-uft-replay1x-s$seed|$t|uft|5|$s|$seed|--replay-count $(count "$data/$t/train")"
       # Issue 15's recipe options: the queue mask off (it is on by default), key momentum from a horizon of 5% of the
-      # run's steps, blur scaled with the image size.
+      # run's steps, blur scaled with the image size. --key-momentum-horizon and --head-warmup were removed on 2026-12-07
+      # (every cell with them lost or was level): their cells are finished and skipped; a rerun of one would be refused.
       echo "b5-$t-uft-nomask-s$seed|$t|uft|5|$s|$seed|--keep-same-image-negatives"
       echo "b5-$t-uft-horizon5-s$seed|$t|uft|5|$s|$seed|--key-momentum-horizon 0.05"
       echo "b5-$t-uft-scaleblur-s$seed|$t|uft|5|$s|$seed|--scale-blur"
@@ -165,7 +168,7 @@ LEVERS
   # Calibration (issue 16 item 1): the reference's configuration (../shared/REFERENCE_RESULTS.md) on caltech101, 100
   # epochs at batch 256, train-mode batch norm in 4 sub-batches, all 1000 source images replayed, the queue's same-image
   # negatives kept as MoCo keeps them; a minutes field of - means the epochs are given. 1-3 hours a cell alone.
-  local cal="--epochs 100 --batch-size 256 --train-bn --bn-splits 4 --keep-same-image-negatives --freeze-stages 0"
+  local cal="--epochs 100 --batch-size 256 --bn train --bn-splits 4 --keep-same-image-negatives --freeze-stages 0"
   echo "cal-caltech101-uft-s0|caltech101|uft|-|112|0|$cal --replay-count 1000"
   echo "cal-caltech101-naive-s0|caltech101|naive|-|112|0|$cal"
   echo "cal-caltech101-replayonly-s0|caltech101|replay-only|-|112|0|$cal --replay-count 1000"
@@ -234,6 +237,34 @@ if [[ ${1:-} == --recheck ]]; then
     for arm in none naive uft; do
       cp "$out/$name/$arm/eval.json" "$results/$name/$arm-eval-112.json"
       cp "$out/$name/$arm/eval-224px/eval.json" "$results/$name/$arm-eval-224.json"
+      for f in config.json metrics.jsonl times.json; do [[ -f $out/$name/$arm/$f ]] && cp "$out/$name/$arm/$f" "$results/$name/$arm-$f"; done
+    done
+  done
+  exit 0
+fi
+
+if [[ ${1:-} == --size ]]; then
+  # Issue 39: which training size and crop scale serve a backbone used at 224 px. A cell is one `uft compare` (none,
+  # naive, uft; freeze3, --minutes an arm) evaluated at the training size and at 224 px on evaluation seed 0, so its
+  # arms pair with each other and with the 15-minute recheck cells (recheck-b15-<t>-freeze3-s<seed>: the same settings at
+  # MoCo's crop scale). Cell: target:px:crop:minutes:seed (crop MIN,MAX or "moco"). Results: bench/study/results/size-*/.
+  shift
+  cells=("$@"); [[ ${#cells[@]} == 0 ]] && cells=(caltech101:112:0.1,0.4:15:0 ucmerced:112:0.1,0.4:15:0)
+  for cell in "${cells[@]}"; do
+    IFS=: read -r t px crop minutes seed <<<"$cell"
+    tag=${crop//./}; tag=${tag//,/-}
+    name=size-b$minutes-$t-${px}px-crop$tag-s$seed
+    [[ -f $results/$name/results.md ]] && continue
+    cropflag=(); [[ $crop != moco ]] && cropflag=(--crop-scale "$crop")
+    echo "$(date -u +%T) $name" | tee -a "$log"
+    run ./uft compare --train "$data/$t/train" --test "$data/$t/test" --source "$data/imagenet-sample/train" \
+      --arms none,naive,uft --minutes "$minutes" --freeze-stages 3 --batch-size 64 --image-size "$px" "${cropflag[@]}" \
+      --eval-size 224 --seed "$seed" --eval-seed 0 --output "$out" --name "$name" || { echo "  failed: $name" | tee -a "$log"; continue; }
+    mkdir -p "$results/$name"
+    cp "$out/$name/results.md" "$out/$name/comparison.json" "$results/$name/"
+    for arm in none naive uft; do
+      cp "$out/$name/$arm/eval.json" "$results/$name/$arm-eval-$px.json"
+      [[ -f $out/$name/$arm/eval-224px/eval.json ]] && cp "$out/$name/$arm/eval-224px/eval.json" "$results/$name/$arm-eval-224.json"
       for f in config.json metrics.jsonl times.json; do [[ -f $out/$name/$arm/$f ]] && cp "$out/$name/$arm/$f" "$results/$name/$arm-$f"; done
     done
   done
@@ -323,7 +354,7 @@ out = ["# Budget study: finished cells", "",
        "figure's standard error is 0.3 points, and show in square brackets half the evaluation's 95% interval (the mean over",
        "seeds), apart from the ± over training seeds.",
        "`epochs`: what `--minutes` chose; `train min`: the epochs' own time (metrics.jsonl), monitor and setup",
-       "excluded. Cell names: budget (b5 = 5 minutes; e25, e100 = 25, 100 epochs, no --minutes), target, arm, lever; docs/study.md explains them.", ""]
+       "excluded. Cell names: budget (b5 = 5 minutes; e25, e100 = 25, 100 epochs, no --minutes), target, arm, lever; bench/study/notebook.md explains them.", ""]
 # The leading table (docs/results.md): none / naive / UFT on every target, at each budget (bN: N minutes, eN: N epochs)
 # an arm finished, at the training size and at 224 px.
 lead = ["retrieval", "BCubed P", "1-shot"]
@@ -365,7 +396,7 @@ for arm, ref in reference.items() if any(c.startswith("cal-") for c, _ in cells)
                                                for r, o in zip(ref, ours)) + " |")
 if cal_rows:
     out += ["## Calibration against the reference (caltech101, 112 px)", "",
-            "`cal-caltech101-<arm>-s0`: `uft finetune --epochs 100 --batch-size 256 --train-bn --bn-splits 4",
+            "`cal-caltech101-<arm>-s0`: `uft finetune --epochs 100 --batch-size 256 --bn train --bn-splits 4",
             "--keep-same-image-negatives --freeze-stages 0` (and `--source imagenet-sample --replay-count 1000` for replay),",
             "evaluated at 112 px; the reference's figures from ../shared/REFERENCE_RESULTS.md (PyTorch, one GPU); `none` is the",
             "backbone as shipped (mean of its seeds). In brackets: ours minus the reference.", "",
