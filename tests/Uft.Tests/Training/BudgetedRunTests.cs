@@ -16,12 +16,15 @@ public sealed class BudgetedRunTests(ITestOutputHelper log)
         Name = name, OutputRoot = output, Target = target, ImageSize = 32, BatchSize = 16, Workers = 1, Seed = 3,
     }, "scratch");
 
+    // 48 images, 3 steps an epoch: idle, the first epoch ends about 3 s in and the plan takes several; on a loaded
+    // machine (1.6 s a step beside a test run, 2026-12-07) it may take one, which this test accepts: the plan's arithmetic
+    // is TimeBudgetTests' on a fake clock, and a run of several epochs that slows down is the long test below.
     [Fact]
     public void ABudgetedRunEndsNearItsBudgetAndTrainsLikeARunGivenItsEpochs()
     {
         using var scratch = Paths.MemoryDir();
-        string target = SmallRun.Target(96), output = scratch.Path;
-        const double minutes = 0.25;
+        string target = SmallRun.Target(48), output = scratch.Path;
+        const double minutes = 0.3;
         var notices = new List<string>();
         var clock = Stopwatch.StartNew();
         var budgeted = new Trainer(Small("budgeted", output, target).WithMinutes(minutes), notice: notices.Add).Train();
@@ -32,8 +35,7 @@ public sealed class BudgetedRunTests(ITestOutputHelper log)
         var saved = TrainConfig.Load(Path.Combine(budgeted.RunFolder, "config.json"));
         Assert.Equal(minutes, saved.Minutes);
         Assert.Equal(budgeted.Epochs.Count, saved.Epochs);
-        Assert.True(saved.Epochs > 1, what);
-        Assert.Contains(notices, n => n.Contains("the first epoch ended"));
+        Assert.Contains(notices, n => n.Contains($"-> {saved.CosineEpochs ?? saved.Epochs} epoch"));
         // config.json alone reproduces the run: its epochs and, if the deadline ended it, the cosine it planned.
         var plain = new Trainer(Small("plain", output, target) with { Epochs = saved.Epochs, CosineEpochs = saved.CosineEpochs }).Train();
         SmallRun.AssertSameRun(plain.RunFolder, budgeted.RunFolder, tolerance: 1e-5);
