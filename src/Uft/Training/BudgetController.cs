@@ -48,7 +48,8 @@ public sealed class BudgetController(double minutes, Func<double> now, int steps
     {
         checkpointSeconds = checkpoint;
         if (measuredSeconds is { } s) monitorSeconds = s;
-        if (c.Epochs != 0) return c;
+        // A run resumed after its first epoch's steps (stopped during its measurement) trains no step of it: the next plans.
+        if (c.Epochs != 0 || stepSeconds.Count == 0) return c;
         if (double.IsNaN(monitorSeconds)) monitorSeconds = monitorActive ? estimateMonitorSeconds() : 0;
         double perStep = TimeBudget.SteadyStepSeconds(stepSeconds), elapsed = now();
         // Automatic monitoring measures about four times a run, fewer where that would cost more than a tenth of the budget.

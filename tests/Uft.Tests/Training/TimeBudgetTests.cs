@@ -156,6 +156,19 @@ public sealed class TimeBudgetTests
     }
 
     [Fact]
+    public void AnEpochWithoutStepsLeavesThePlanToTheNext()
+    {
+        // Stopped during its first epoch's measurement and resumed: that epoch trains no step in this process.
+        double t = 30;
+        var c = new TrainConfig { Target = "t", Source = "s" }.WithMinutes(1);
+        var budget = new BudgetController(1, () => t, 10, false, () => 0);
+        Assert.Equal(0, budget.AfterEpoch(c, 1, [], 0.5, null).Epochs);
+        Assert.Null(budget.Plan);
+        t = 35; // the second epoch: 10 steps of 0.45 s and its checkpoint, ending at 35 s -> 35 + 5 x 5 = 60
+        Assert.Equal(7, budget.AfterEpoch(c, 2, Enumerable.Repeat(0.45, 10).ToList(), 0.5, null).Epochs);
+    }
+
+    [Fact]
     public void ABudgetShorterThanTheEpochsThatMustTrainSaysSo()
     {
         // Two warmup epochs and one of the cosine must train: 10 + 2 x 5 = 20 s against a 6-s budget.
