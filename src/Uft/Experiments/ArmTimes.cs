@@ -9,8 +9,11 @@ static class ArmTimes
 {
     const string FileName = "times.json";
 
+    /// <summary>Seconds as times.json keeps them (a tenth).</summary>
+    public static double Rounded(double seconds) => Math.Round(seconds, 1);
+
     public static void Save(string folder, double trainSeconds, double evalSeconds) =>
-        AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(new { train_seconds = Math.Round(trainSeconds, 1), eval_seconds = Math.Round(evalSeconds, 1) }));
+        AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(new { train_seconds = Rounded(trainSeconds), eval_seconds = Rounded(evalSeconds) }));
 
     /// <summary>The recorded times; NaN for an arm whose folder has none (made before they were recorded).</summary>
     public static (double Train, double Eval) Load(string folder)
