@@ -13,8 +13,8 @@ namespace Uft.Cli.Commands;
 /// <summary>`uft eval`: the paper's evaluations of one backbone on a labelled train/test pair, written to eval.json.</summary>
 sealed class EvalCommand : Command<EvalCommand.Settings>
 {
-    static readonly string[] AllProtocols = ["retrieval", "clustering", "knn", "probe", "kshot", "fixmatch", "tsne", "forgetting"];
-    const string DefaultProtocols = "retrieval,clustering,knn,probe,tsne";
+    static readonly string[] AllProtocols = ["retrieval", "clustering", "knn", "probe", "kshot", "fixmatch", "tsne", "forgetting", "labelfree"];
+    const string DefaultProtocols = "retrieval,clustering,knn,probe,tsne,labelfree";
 
     public sealed class Settings : CommandSettings
     {
@@ -24,7 +24,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
         public string? Train { get; init; }
         [CommandOption("--test <DIR>")] [Description("Labelled test folder with the same classes. Required.")]
         public string? Test { get; init; }
-        [CommandOption("--protocols <LIST>")] [Description($"Comma-separated: retrieval, clustering, knn, probe, kshot, fixmatch, tsne, forgetting, or all (default {DefaultProtocols}).")]
+        [CommandOption("--protocols <LIST>")] [Description($"Comma-separated: retrieval, clustering, knn, probe, kshot, fixmatch, tsne, forgetting, labelfree (RankMe and SND of the train features, labels unused), or all (default {DefaultProtocols}).")]
         public string? Protocols { get; init; }
         [CommandOption("--image-size <PX>")] [Description("Input size; the shorter side is resized to it and the centre square kept, the whole image as in training (default 224).")]
         public int ImageSize { get; init; } = 224;
@@ -81,6 +81,7 @@ sealed class EvalCommand : Command<EvalCommand.Settings>
             KShot = protocols.Contains("kshot") ? new KShotOptions { Shots = shots ?? [1, 2, 4, 8], Trials = settings.KShotTrials, Epochs = settings.KShotEpochs, Seed = settings.EvalSeed, FreezeBatchNorm = !settings.KShotTrainBn } : null,
             FixMatch = protocols.Contains("fixmatch") ? new Evaluation.FixMatchOptions { Shots = shots ?? [4], Trials = settings.KShotTrials, Steps = settings.FixMatchSteps, Seed = settings.EvalSeed } : null,
             TSnePoints = protocols.Contains("tsne") ? settings.TSnePoints : 0,
+            LabelFree = protocols.Contains("labelfree"),
             TSneIterations = settings.TSneIterations,
             Seed = settings.EvalSeed,
         };

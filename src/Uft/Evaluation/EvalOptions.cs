@@ -36,6 +36,9 @@ public sealed record EvalOptions
     public double TSnePerplexity { get; init; } = 30;
     public int TSneIterations { get; init; } = 1000;
     public int Seed { get; init; } = 0;
+    /// <summary>RankMe and SND of the train images' features, ignoring their labels (issue 41's candidates): seconds.
+    /// Null: on, and not written, so comparisons recorded before it compare equal.</summary>
+    public bool? LabelFree { get; init; }
 
     [System.Text.Json.Serialization.JsonIgnore]
     public DrawRule ProbeDraws => ProbeTrials is int n ? DrawRule.Fixed(n) : DrawRule.Adaptive;

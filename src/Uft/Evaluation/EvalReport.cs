@@ -41,6 +41,10 @@ public sealed record EvalReport
     /// gradient and whether it converged.</summary>
     public Dictionary<string, ProbeFit[]> Fits { get; init; } = [];
 
+    /// <summary>Label-free measures of the train images' features (<see cref="Evaluation.LabelFree"/>), e.g. "rankme",
+    /// "snd"; null where not computed. Candidates, not verdicts: docs/evaluation.md.</summary>
+    public Dictionary<string, double>? LabelFree { get; init; }
+
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,

@@ -28,6 +28,7 @@ public static class EvalSuite
         string? tsneFile = null;
         var fits = new Dictionary<string, ProbeFit[]>();
         int? knnK = null;
+        Dictionary<string, double>? labelFree = null;
         T Timed<T>(string name, Func<T> run)
         {
             var watch = Stopwatch.StartNew();
@@ -40,13 +41,14 @@ public static class EvalSuite
         // Source features only where something uses them: forgetting on a source that can measure it, or the t-SNE.
         bool forgetting = options.SourceClustering && source is { Count: > 0 } && ForgettingProblem(source) is null;
         bool useSource = source is { Count: > 0 } && (forgetting || options.TSnePoints > 0);
-        if (options.Retrieval || options.Clustering || options.Knn || options.LinearProbe || options.ProbeShots.Length > 0 || options.TSnePoints > 0 || useSource)
+        if (options.Retrieval || options.Clustering || options.Knn || options.LinearProbe || options.ProbeShots.Length > 0 || options.TSnePoints > 0 || useSource || options.LabelFree != false)
         {
             var (trainFeats, trainLabels) = Timed("features_train", () => Features.Extract(backbone, train.Items, transforms.Eval, options.BatchSize, progress, ct));
             var (testFeats, testLabels) = Timed("features_test", () => Features.Extract(backbone, test.Items, transforms.Eval, options.BatchSize, progress, ct));
             using (trainFeats)
             using (testFeats)
             {
+                if (options.LabelFree != false) labelFree = Timed("label_free", () => LabelFreeOf(trainFeats));
                 if (options.Retrieval)
                 {
                     var neighbours = Timed("retrieval", () => Retrieval.TopKNeighbours(testFeats, trainFeats, options.RetrievalK));
@@ -146,10 +148,24 @@ public static class EvalSuite
             PerClass = perClass,
             RetrievalSample = sample,
             TSneFile = tsneFile,
+            LabelFree = labelFree,
         };
         report.Save(Path.Combine(outputDir, "eval.json"));
         return report;
     }
+
+    /// <summary>Label-free measures on at most <see cref="LabelFreeImages"/> of the train images, evenly spaced in the
+    /// folder's order, so backbones compare on the same images and SND's N x N similarities stay small.</summary>
+    static Dictionary<string, double> LabelFreeOf(Tensor trainFeats)
+    {
+        using var scope = NewDisposeScope();
+        long n = trainFeats.shape[0], step = Math.Max(1, (n + LabelFreeImages - 1) / LabelFreeImages);
+        var subset = trainFeats.index_select(0, tensor(Enumerable.Range(0, (int)n).Where(i => i % step == 0).Select(i => (long)i).ToArray()));
+        return new() { ["rankme"] = Evaluation.LabelFree.RankMe(subset), ["snd"] = Evaluation.LabelFree.Snd(subset), ["images"] = subset.shape[0] };
+    }
+
+    /// <summary>The most train images the label-free measures use.</summary>
+    public const int LabelFreeImages = 2000;
 
     /// <summary>The usage errors <see cref="Run"/> would raise, without loading a model: for callers that want to fail early.
     /// Train and test may not share a file (same path, or same bytes under another name).</summary>

@@ -105,6 +105,12 @@ public class MeasurementTests
         Assert.All(saved.Fits["probe_2"], f => Assert.Contains(f.Lambda, Cheap.Probe.Lambdas));
         Assert.All(saved.Fits["probe_1"], f => Assert.True(f.Iterations > 0));
         Assert.Equal(at32.Metrics[EvalMetrics.Retrieval].Mean, saved.Metrics[EvalMetrics.Retrieval].Mean);
+        // The label-free candidates of the 12 train images (issue 41): RankMe within [1, min(N, D)], as computed directly.
+        var labelFree = saved.LabelFree!;
+        Assert.Equal(12, labelFree["images"]);
+        Assert.InRange(labelFree["rankme"], 1, 12);
+        using (var feats = Features.Extract(net, train.Items, new EvalTransform(32, InputNorm.ImageNet), 8).Features)
+            Assert.Equal(LabelFree.RankMe(feats), labelFree["rankme"], 6);
         // Retrieval and kNN keep a value per test query (6 of them), whose mean is the accuracy, with its interval; the
         // file gives the interval as ci95 for readers without UFT, and a reload recomputes the same.
         var retrieval = saved.Metrics[EvalMetrics.Retrieval];
