@@ -10,6 +10,7 @@
 #   bench/study/run.sh --kshot PATTERN [224]  the paper's K-shot finetune beside the probe for finished cells (and at 224 px)
 #   bench/study/run.sh --recheck [T:SEED ...]  the 15-minute freeze3 pairs as one uft compare each, paired evaluation (issue 37)
 #   bench/study/run.sh --size [CELL ...]  issue 39: training size and crop scale for use at 224 px, one uft compare a cell
+#   bench/study/run.sh --labelfree     issue 41: label-free measures of the cells' backbones at 224 px beside the labelled changes
 #   bench/study/run.sh --recluster     cells evaluated before K-means was averaged over 5 seeds: clustering measured again
 #   python3 bench/study/replay_minutes.py   --minutes' checks replayed on the cells' timings (docs/design/time-budget-history.md)
 # A cell trains with `uft finetune --minutes M` (the first epoch chooses the epochs; config.json records them), then evaluates
@@ -23,6 +24,9 @@ cd "$(dirname "$0")/../.."
 data=${UFT_DATA:-../shared/data}
 out=${UFT_OUT:-runs/study}
 results=bench/study/results
+# The command: ./uft (which builds when a source changed), or UFT_CLI, a copy of a built CLI, so that editing the
+# sources during a long study neither rebuilds nor changes the code a cell trains with.
+uft=${UFT_CLI:-./uft}
 log=bench/study/log-$(date -u +%F).txt
 mkdir -p "$out" "$results"
 
@@ -247,18 +251,20 @@ if [[ ${1:-} == --size ]]; then
   # Issue 39: which training size and crop scale serve a backbone used at 224 px. A cell is one `uft compare` (none,
   # naive, uft; freeze3, --minutes an arm) evaluated at the training size and at 224 px on evaluation seed 0, so its
   # arms pair with each other and with the 15-minute recheck cells (recheck-b15-<t>-freeze3-s<seed>: the same settings at
-  # MoCo's crop scale). Cell: target:px:crop:minutes:seed (crop MIN,MAX or "moco"). Results: bench/study/results/size-*/.
+  # MoCo's crop scale). Cell: target:px:crop:budget:seed, crop MIN,MAX or "moco", budget minutes (15) or epochs (e25:
+  # equal epochs, which do not depend on the machine's load). Results: bench/study/results/size-*/.
   shift
   cells=("$@"); [[ ${#cells[@]} == 0 ]] && cells=(caltech101:112:0.1,0.4:15:0 ucmerced:112:0.1,0.4:15:0)
   for cell in "${cells[@]}"; do
-    IFS=: read -r t px crop minutes seed <<<"$cell"
+    IFS=: read -r t px crop budget seed <<<"$cell"
     tag=${crop//./}; tag=${tag//,/-}
-    name=size-b$minutes-$t-${px}px-crop$tag-s$seed
+    if [[ $budget == e* ]]; then length=(--epochs "${budget#e}"); name=size-$budget-$t-${px}px-crop$tag-s$seed
+    else length=(--minutes "$budget"); name=size-b$budget-$t-${px}px-crop$tag-s$seed; fi
     [[ -f $results/$name/results.md ]] && continue
     cropflag=(); [[ $crop != moco ]] && cropflag=(--crop-scale "$crop")
     echo "$(date -u +%T) $name" | tee -a "$log"
-    run ./uft compare --train "$data/$t/train" --test "$data/$t/test" --source "$data/imagenet-sample/train" \
-      --arms none,naive,uft --minutes "$minutes" --freeze-stages 3 --batch-size 64 --image-size "$px" "${cropflag[@]}" \
+    run "$uft" compare --train "$data/$t/train" --test "$data/$t/test" --source "$data/imagenet-sample/train" \
+      --arms none,naive,uft "${length[@]}" --freeze-stages 3 --batch-size 64 --image-size "$px" "${cropflag[@]}" \
       --eval-size 224 --seed "$seed" --eval-seed 0 --output "$out" --name "$name" || { echo "  failed: $name" | tee -a "$log"; continue; }
     mkdir -p "$results/$name"
     cp "$out/$name/results.md" "$out/$name/comparison.json" "$results/$name/"
@@ -268,6 +274,52 @@ if [[ ${1:-} == --size ]]; then
       for f in config.json metrics.jsonl times.json; do [[ -f $out/$name/$arm/$f ]] && cp "$out/$name/$arm/$f" "$results/$name/$arm-$f"; done
     done
   done
+  exit 0
+fi
+
+if [[ ${1:-} == --labelfree ]]; then
+  # Issue 41: the label-free measures (RankMe, SND of the train images' features) of every backbone a finished
+  # comparison cell left (recheck-*, size-*: none, naive, uft), at 224 px, beside the labelled paired changes against
+  # none that the cell measured at 224 px on evaluation seed 0. Results: bench/study/results/<cell>/<arm>-labelfree-224.json
+  # and the table bench/study/results/labelfree-224.md.
+  for dir in "$results"/recheck-* "$results"/size-*; do
+    [[ -d $dir ]] || continue
+    cell=$(basename "$dir"); t=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Train"].split("/")[-2])' "$dir/comparison.json")
+    for arm in none naive uft; do
+      [[ -f $dir/$arm-labelfree-224.json ]] && continue
+      if [[ $arm == none ]]; then backbone=resnet18-imagenet-sup; else backbone=$out/$cell/$arm/backbone.safetensors; fi
+      [[ $arm == none || -f $backbone ]] || { echo "  $cell/$arm: no backbone here" | tee -a "$log"; continue; }
+      echo "$(date -u +%T) labelfree $cell $arm" | tee -a "$log"
+      run "$uft" eval --backbone "$backbone" --train "$data/$t/train" --test "$data/$t/test" --image-size 224 \
+        --protocols labelfree --output "$out/$cell/labelfree-224-$arm" || continue
+      cp "$out/$cell/labelfree-224-$arm/eval.json" "$dir/$arm-labelfree-224.json"
+    done
+  done
+  python3 - "$results" > "$results/labelfree-224.md" <<'PY'
+import glob, json, os, sys
+def mean_change(arm, none, key):
+    a, b = arm["metrics"].get(key, {}).get("values"), none["metrics"].get(key, {}).get("values")
+    if not a or not b: return None
+    n = min(len(a), len(b))
+    return 100 * sum(x - y for x, y in zip(a[:n], b[:n])) / n
+print("| cell | arm | RankMe | SND | retrieval | BCubed P | 1-shot |")
+print("|---|---|---|---|---|---|---|")
+for d in sorted(glob.glob(os.path.join(sys.argv[1], "*"))):
+    f = os.path.join(d, "none-labelfree-224.json")
+    if not os.path.exists(f): continue
+    base = json.load(open(f))["label_free"]
+    none224 = json.load(open(os.path.join(d, "none-eval-224.json")))
+    for arm in ("naive", "uft"):
+        g = os.path.join(d, f"{arm}-labelfree-224.json")
+        if not os.path.exists(g): continue
+        lf = json.load(open(g))["label_free"]
+        ev = json.load(open(os.path.join(d, f"{arm}-eval-224.json")))
+        ch = [mean_change(ev, none224, k) for k in ("retrieval_top5", "clustering_bcubed_precision", "probe_1_mean_class")]
+        fmt = lambda v: "" if v is None else f"{v:+.1f}"
+        print(f"| {os.path.basename(d)} | {arm} | {lf['rankme']:.1f} ({lf['rankme'] - base['rankme']:+.1f}) | {lf['snd']:.3f} ({lf['snd'] - base['snd']:+.3f}) | "
+              + " | ".join(fmt(c) for c in ch) + " |")
+PY
+  cat "$results/labelfree-224.md"
   exit 0
 fi
 
