@@ -14,7 +14,7 @@ public class CliUsageTests
     [Fact]
     public void UnknownProtocol() => AssertUsage(
         Cli.Run("eval", "--backbone", "resnet18", "--train", Train, "--test", Test, "--protocols", "retrieval,tsnee"),
-        "--protocols: unknown protocol 'tsnee'; choose from retrieval, clustering, knn, probe, kshot, fixmatch, tsne, forgetting or all");
+        "--protocols: unknown protocol 'tsnee'; choose from retrieval, clustering, knn, probe, kshot, fixmatch, tsne, forgetting, labelfree or all");
 
     [Fact]
     public void ShotsLargerThanTheSmallestClass() => AssertUsage(
