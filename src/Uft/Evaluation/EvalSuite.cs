@@ -44,7 +44,12 @@ public static class EvalSuite
         if (options.Retrieval || options.Clustering || options.Knn || options.LinearProbe || options.ProbeShots.Length > 0 || options.TSnePoints > 0 || useSource || options.LabelFree != false)
         {
             var (trainFeats, trainLabels) = Timed("features_train", () => Features.Extract(backbone, train.Items, transforms.Eval, options.BatchSize, progress, ct));
-            var (testFeats, testLabels) = Timed("features_test", () => Features.Extract(backbone, test.Items, transforms.Eval, options.BatchSize, progress, ct));
+            // Test features only for the protocols that query them: clustering, t-SNE and the label-free measures use the
+            // train images alone (--protocols labelfree on caltech101 extracted 2945 test images for nothing).
+            bool queries = options.Retrieval || options.Knn || options.LinearProbe || options.ProbeShots.Length > 0;
+            var (testFeats, testLabels) = queries
+                ? Timed("features_test", () => Features.Extract(backbone, test.Items, transforms.Eval, options.BatchSize, progress, ct))
+                : (empty(0), Array.Empty<int>());
             using (trainFeats)
             using (testFeats)
             {
