@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Replays --minutes' checks on the timings of the study's budgeted runs (docs/design/time-budget-history.md, "How near it landed").
+"""Replays the checks of the earlier --minutes design (a warm-up, then re-plans that bent the cosine; replaced on
+2026-12-07 by one plan from the first epoch and a deadline, docs/training.md) on the timings of the study's budgeted
+runs: the evidence behind that design's tolerances (docs/design/time-budget-history.md, "How near it landed").
 
 For each finished cell trained with --minutes (not resumed, no --head-warmup), it takes the per-epoch step seconds of
 results/<cell>/metrics.jsonl, the whole command's seconds, the warm-up's epochs and its monitor cost from the study's logs,

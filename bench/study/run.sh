@@ -12,7 +12,7 @@
 #   bench/study/run.sh --size [CELL ...]  issue 39: training size and crop scale for use at 224 px, one uft compare a cell
 #   bench/study/run.sh --labelfree     issue 41: label-free measures of the cells' backbones at 224 px beside the labelled changes
 #   bench/study/run.sh --recluster     cells evaluated before K-means was averaged over 5 seeds: clustering measured again
-#   python3 bench/study/replay_minutes.py   --minutes' checks replayed on the cells' timings (docs/design/time-budget-history.md)
+#   python3 bench/study/replay_minutes.py   the earlier --minutes design's checks replayed on the cells' timings (design history)
 # A cell trains with `uft finetune --minutes M` (the first epoch chooses the epochs; config.json records them), then evaluates
 # the backbone at the training size and at 224 px. Its small results (config.json, metrics.jsonl, eval-<px>.json) are
 # copied to bench/study/results/<cell>/ and should be committed as each cell finishes: a cell whose results are there is
