@@ -6,6 +6,7 @@
 // bench/step/ref_epoch.py (torchvision ImageFolder + DataLoader feeding the reference step); 3 warm-up batches.
 // Usage: dotnet run -c Release --project bench/step -- [--data DIR] [--steps32 10] [--steps64 5] [--threads 2] [--bs 64]
 //        [--ref ../shared/tools/ref_moco_step.py | none] [--python /usr/bin/python3] [--format nhwc] [--dtype bf16]
+//        --freeze 112,224 [--steps64 10] [--data DIR]: the shipped freeze3 step, pixels vs cached views vs PyTorch (Freeze.cs)
 using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
@@ -38,6 +39,13 @@ if (opts.TryGetValue("profile", out var profileRes))
 }
 string data = opts["data"];
 var items = data.Length > 0 ? ImageFolder.Unlabeled(data).Items : null;
+if (opts.TryGetValue("freeze", out var freezeSizes))
+{
+    string freezeRef = Path.Combine(AppContext.BaseDirectory, "../../../ref_freeze_step.py");
+    Freeze.Run(freezeSizes.Split(',').Select(int.Parse).ToArray(), bs, int.Parse(opts["steps64"]), threads, items,
+        px => opts["ref"] == "none" ? null : Reference(freezeRef, px, false, int.Parse(opts["steps64"]), null));
+    return;
+}
 Console.WriteLine($"MoCo step, ResNet-18, batch {bs}, {threads} threads, queue 4096; images/s (query images)" +
     (items is null ? "" : $"; end to end on {data} ({items.Count} images)"));
 Console.WriteLine($"{"res",4} {"mix",-7} {"uft",9} {"pytorch",9} {"uft/pt",7}" + (items is null ? "" : $" {"uft e2e",9} {"pt e2e",9} {"uft/pt",7} {"uft e2e/step",13}"));

@@ -10,6 +10,7 @@
 #   bench/study/run.sh --kshot PATTERN [224]  the paper's K-shot finetune beside the probe for finished cells (and at 224 px)
 #   bench/study/run.sh --recheck [T:SEED ...]  the 15-minute freeze3 pairs as one uft compare each, paired evaluation (issue 37)
 #   bench/study/run.sh --size [CELL ...]  issue 39: training size and crop scale for use at 224 px, one uft compare a cell
+#   bench/study/run.sh --pair B.json A.json ...  paired changes A - B between two cells' evaluations (same evaluation seed)
 #   bench/study/run.sh --labelfree     issue 41: label-free measures of the cells' backbones at 224 px beside the labelled changes
 #   bench/study/run.sh --recluster     cells evaluated before K-means was averaged over 5 seeds: clustering measured again
 #   python3 bench/study/replay_minutes.py   the earlier --minutes design's checks replayed on the cells' timings (design history)
@@ -251,13 +252,19 @@ if [[ ${1:-} == --size ]]; then
   # Issue 39: which training size and crop scale serve a backbone used at 224 px. A cell is one `uft compare` (none,
   # naive, uft; freeze3, --minutes an arm) evaluated at the training size and at 224 px on evaluation seed 0, so its
   # arms pair with each other and with the 15-minute recheck cells (recheck-b15-<t>-freeze3-s<seed>: the same settings at
-  # MoCo's crop scale). Cell: target:px:crop:budget:seed, crop MIN,MAX or "moco", budget minutes (15) or epochs (e25:
-  # equal epochs, which do not depend on the machine's load). Results: bench/study/results/size-*/.
+  # MoCo's crop scale). Cell: target:px:crop:budget:seed[:views], crop MIN,MAX or "moco", budget minutes (15) or epochs
+  # (e25: equal epochs, which do not depend on the machine's load), views V or V/R for --cached-views V [--refresh-views R]
+  # (issue 40; the cell's name then carries -vV or -vVrR). Results: bench/study/results/size-*/.
   shift
   cells=("$@"); [[ ${#cells[@]} == 0 ]] && cells=(caltech101:112:0.1,0.4:15:0 ucmerced:112:0.1,0.4:15:0)
   for cell in "${cells[@]}"; do
-    IFS=: read -r t px crop budget seed <<<"$cell"
+    IFS=: read -r t px crop budget seed views <<<"$cell"
     tag=${crop//./}; tag=${tag//,/-}
+    viewflag=()
+    if [[ -n $views ]]; then
+      viewflag=(--cached-views "${views%%/*}"); tag+=-v${views%%/*}
+      [[ $views == */* ]] && { viewflag+=(--refresh-views "${views#*/}"); tag+=r${views#*/}; }
+    fi
     if [[ $budget == e* ]]; then length=(--epochs "${budget#e}"); name=size-$budget-$t-${px}px-crop$tag-s$seed
     else length=(--minutes "$budget"); name=size-b$budget-$t-${px}px-crop$tag-s$seed; fi
     [[ -f $results/$name/results.md ]] && continue
@@ -265,7 +272,7 @@ if [[ ${1:-} == --size ]]; then
     echo "$(date -u +%T) $name" | tee -a "$log"
     run "$uft" compare --train "$data/$t/train" --test "$data/$t/test" --source "$data/imagenet-sample/train" \
       --arms none,naive,uft "${length[@]}" --freeze-stages 3 --batch-size 64 --image-size "$px" "${cropflag[@]}" \
-      --eval-size 224 --seed "$seed" --eval-seed 0 --output "$out" --name "$name" || { echo "  failed: $name" | tee -a "$log"; continue; }
+      "${viewflag[@]}" --eval-size 224 --seed "$seed" --eval-seed 0 --output "$out" --name "$name" || { echo "  failed: $name" | tee -a "$log"; continue; }
     mkdir -p "$results/$name"
     cp "$out/$name/results.md" "$out/$name/comparison.json" "$results/$name/"
     for arm in none naive uft; do
@@ -274,6 +281,31 @@ if [[ ${1:-} == --size ]]; then
       for f in config.json metrics.jsonl times.json; do [[ -f $out/$name/$arm/$f ]] && cp "$out/$name/$arm/$f" "$results/$name/$arm-$f"; done
     done
   done
+  exit 0
+fi
+
+if [[ ${1:-} == --pair ]]; then
+  # Paired changes between evaluations of two cells' backbones on the same evaluation seed and data (e.g. UFT on cached
+  # views against UFT on pixels): bench/study/run.sh --pair B.json A.json [...] prints A - B for each A, in points, with
+  # half the 95% interval of the paired difference (the first draws both made, as uft compare pairs them).
+  shift
+  python3 - "$@" <<'PY'
+import json, math, sys
+from statistics import mean, stdev
+T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26, 10: 2.23, 15: 2.13, 20: 2.09, 30: 2.04, 60: 2.00}
+def t95(df): return next((v for k, v in sorted(T95.items()) if df <= k), 1.96)
+base = json.load(open(sys.argv[1]))["metrics"]
+for path in sys.argv[2:]:
+    m = json.load(open(path))["metrics"]
+    cells = []
+    for key, label in (("retrieval_top5", "retrieval"), ("clustering_bcubed_precision", "BCubed P"), ("probe_1_mean_class", "1-shot")):
+        a, b = m[key]["values"], base[key]["values"]
+        n = min(len(a), len(b)) if m[key]["draws"] != "query" else len(a)
+        d = [100 * (x - y) for x, y in zip(a[:n], b[:n])]
+        half = t95(n - 1) * stdev(d) / math.sqrt(n)
+        cells.append(f"{label} {mean(d):+.1f} (±{half:.1f})")
+    print(f"{path}: " + ", ".join(cells))
+PY
   exit 0
 fi
 

@@ -68,6 +68,10 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         public int KShotTrials { get; init; } = 3;
         [CommandOption("--bn <MODE>")] [Description(BnMode.Help)]
         public string? Bn { get; init; }
+        [CommandOption("--cached-views <V>")] [Description("Finetuning arms keep V views of each image as the frozen stages' maps, computed once (default 0: fresh views every step; see uft finetune --help).")]
+        public int CachedViews { get; init; }
+        [CommandOption("--refresh-views <R>")] [Description("With --cached-views: new views every R epochs (default 0: never).")]
+        public int RefreshViews { get; init; }
         [CommandOption("--freeze-stages <N>")] [Description("Finetuning arms keep the stem and the first N residual stages (0-3) as pretrained (default 3: only layer4 and the head train; 0: everything, as in the paper).")]
         public int? FreezeStages { get; init; }
         [CommandOption("--tsne-points <N>")] [Description("Points per t-SNE picture (default 1000).")]
@@ -92,7 +96,7 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
             Name = s.Name, OutputRoot = s.Output, Backbone = s.Backbone, Train = s.Train, Test = s.Test, Source = s.Source, SourceEval = s.SourceEval,
             ReplayFraction = s.ReplayFraction, ReplayCount = s.ReplayCount, Mixing = mixing,
             Arms = s.Arms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Epochs = s.Epochs, Minutes = s.Minutes, ImageSize = s.ImageSize, CropScale = CropScaleOption.Parse(s.CropScale), EvalSize = s.EvalSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Parse(s.Bn), FreezeStages = s.FreezeStages,
+            Epochs = s.Epochs, Minutes = s.Minutes, ImageSize = s.ImageSize, CropScale = CropScaleOption.Parse(s.CropScale), EvalSize = s.EvalSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Parse(s.Bn), FreezeStages = s.FreezeStages, CachedViews = s.CachedViews, RefreshViews = s.RefreshViews,
             Eval = new EvalOptions
             {
                 ProbeShots = shots, ProbeTrials = s.Trials, ClusteringSeeds = s.KMeansSeeds, TSnePoints = s.TSnePoints, LinearProbe = false, Seed = s.EvalSeed,

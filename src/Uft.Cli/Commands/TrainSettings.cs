@@ -69,6 +69,10 @@ class TrainSettings : CommandSettings
     public string? Device { get; init; }
     [CommandOption("--keep-same-image-negatives [on|off]")] [Description("Keep a query's own older keys among its negatives as before they were masked (default off: masked out, as MoCo's loss defines).")]
     public FlagValue<string>? KeepSameImageNegatives { get; init; }
+    [CommandOption("--cached-views <V>")] [Description("Keep V augmented views of each image as the frozen stages' feature maps, computed once; each step draws its query and key among them, so the frozen stages stop costing three passes a step (default 0: fresh views every step, the paper's recipe; docs/training.md).")]
+    public int? CachedViews { get; init; }
+    [CommandOption("--refresh-views <R>")] [Description("With --cached-views: draw new views every R epochs (default 0: never).")]
+    public int? RefreshViews { get; init; }
     [CommandOption("--freeze-stages <N>")] [Description("Keep the stem and the first N residual stages (0-3) as pretrained: no gradients, statistics kept; cheaper steps (default 3 for pretrained weights: only layer4 and the head train; 0: everything, as in the paper).")]
     public int? FreezeStages { get; init; }
     [CommandOption("--scale-blur [on|off]")] [Description("Scale the blur sigma range [[0.1, 2]] px by image size / 224 (default off: the same sigma at every size).")]
@@ -158,6 +162,8 @@ class TrainSettings : CommandSettings
             MaskSameImage = !Switch.Resolve(KeepSameImageNegatives, "--keep-same-image-negatives", !c.MaskSameImage),
             ScaleBlur = Switch.Resolve(ScaleBlur, "--scale-blur", c.ScaleBlur),
             FreezeStages = FreezeStages ?? c.FreezeStages,
+            CachedViews = CachedViews ?? c.CachedViews,
+            RefreshViews = RefreshViews ?? c.RefreshViews,
             Temperature = Temperature ?? c.Temperature,
             BnSplits = BnSplits ?? c.BnSplits,
             Seed = Seed ?? c.Seed,

@@ -70,6 +70,10 @@ public sealed record ComparisonConfig
     /// <summary>Stages the finetuning arms keep as pretrained (<see cref="TrainConfig.FreezeStages"/>; null: the default);
     /// scratch trains everything.</summary>
     public int? FreezeStages { get; init; }
+    /// <summary>The finetuning arms' cached views (<see cref="TrainConfig.CachedViews"/>; 0: fresh views every step).</summary>
+    public int CachedViews { get; init; }
+    /// <summary>The finetuning arms' <see cref="TrainConfig.RefreshViews"/>.</summary>
+    public int RefreshViews { get; init; }
     public EvalOptions Eval { get; init; } = new();
     /// <summary>Keep training checkpoints of finished arms (about 3x the model size each); off keeps only backbone.safetensors.</summary>
     public bool KeepCheckpoints { get; init; }
@@ -104,7 +108,8 @@ public sealed record ComparisonConfig
             // Only the last checkpoint is kept: the arm's epochs may be chosen by its budget.
             Workers = Workers, Mixing = Mixing, CheckpointEvery = int.MaxValue, MonitorTrain = Train, MonitorTest = Test, MonitorEvery = 0,
         } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone, FreezeBn = arm == "scratch" ? null : FreezeBn,
-            FreezeStages = arm == "scratch" ? null : FreezeStages }, arm);
+            FreezeStages = arm == "scratch" ? null : FreezeStages, CachedViews = arm == "scratch" ? 0 : CachedViews,
+            RefreshViews = arm == "scratch" ? 0 : RefreshViews }, arm);
         return Minutes is { } minutes ? c.WithMinutes(minutes) : c;
     }
 }

@@ -31,6 +31,9 @@ public sealed class MoCo : Module
     /// <summary>The options; settable so a trainer can fix the key momentum once the run's length is known.</summary>
     public MoCoOptions Options { get => options; set => options = value.Validated(); }
     MoCoOptions options;
+    /// <summary>What the views given to <see cref="Step"/> are: 0, images; k, feature maps after the stem and the first k
+    /// stages (a <c>ViewCache</c>'s, where those stages are frozen), which the encoders continue from.</summary>
+    public int ViewStage { get; set; }
     /// <summary>Row of the queue that the next key is written to.</summary>
     public long QueuePointer { get; set; }
     /// <summary>The query encoder's backbone: the network that finetuning produces.</summary>
@@ -84,8 +87,8 @@ public sealed class MoCo : Module
     /// <see cref="MoCoOptions.ShuffleKeys"/>), computes the loss against a snapshot of the queue, and enqueues the
     /// keys. The caller zeroes gradients before, and runs backward and the optimizer step after.
     /// </summary>
-    /// <param name="imQ">Query views (N, 3, H, W).</param>
-    /// <param name="imK">Key views of the same images (N, 3, H, W).</param>
+    /// <param name="imQ">Query views (N, 3, H, W), or maps at <see cref="ViewStage"/> (CutMix then boxes the map's grid).</param>
+    /// <param name="imK">Key views of the same images, alike.</param>
     /// <param name="rng">The step's random draws (key shuffle, mixing); see <see cref="RandomDraws.ForStep"/>.</param>
     /// <param name="mix">The mixed-query term and the plain term's weight beside it, or null for plain MoCo.</param>
     /// <param name="ids">Each image's id (non-negative, unique per image of the data set), enqueued with its key; with
@@ -99,7 +102,7 @@ public sealed class MoCo : Module
         using var scope = NewDisposeScope();
         // Trained on the mixed term alone, the plain queries are never encoded: the step then costs about what a naive
         // step does (one query forward and backward) instead of half as much again.
-        var q = mix is { MixedTermAlone: true } ? null : functional.normalize(encoder_q.call(imQ), p: 2, dim: 1);
+        var q = mix is { MixedTermAlone: true } ? null : functional.normalize(encoder_q.Project(imQ, ViewStage), p: 2, dim: 1);
         Tensor k;
         using (no_grad())
         {
@@ -117,7 +120,7 @@ public sealed class MoCo : Module
         if (mix is not null)
         {
             using var mixed = mix.Kind == MixKind.CutMix ? CutMix.Mix(imQ, mix.Alpha, rng) : MixUp.Mix(imQ, mix.Alpha, rng);
-            var qMix = functional.normalize(encoder_q.call(mixed.Images), p: 2, dim: 1);
+            var qMix = functional.normalize(encoder_q.Project(mixed.Images, ViewStage), p: 2, dim: 1);
             var partner = tensor(mixed.Partner, device: k.device);
             var kPartner = k.index_select(0, partner);
             // A mixed query holds two images: a key of either is no negative.
@@ -202,9 +205,9 @@ public sealed class MoCo : Module
     {
         using var scope = NewDisposeScope();
         if (!Options.ShuffleKeys)
-            return functional.normalize(encoder_k.call(imK), p: 2, dim: 1).MoveToOuterDisposeScope();
+            return functional.normalize(encoder_k.Project(imK, ViewStage), p: 2, dim: 1).MoveToOuterDisposeScope();
         var shuffle = tensor(RandomDraws.Permutation((int)imK.shape[0], rng), device: imK.device);
-        var k = functional.normalize(encoder_k.call(imK.index_select(0, shuffle)), p: 2, dim: 1);
+        var k = functional.normalize(encoder_k.Project(imK.index_select(0, shuffle), ViewStage), p: 2, dim: 1);
         return k.index_select(0, shuffle.argsort()).MoveToOuterDisposeScope();
     }
 
@@ -228,10 +231,13 @@ public sealed class MoCo : Module
             register_module("fc", fc);
         }
 
-        public override Tensor forward(Tensor x)
+        public override Tensor forward(Tensor x) => Project(x, 0);
+
+        /// <summary>The head's output for <paramref name="x"/>, images or maps after <paramref name="fromStage"/> stages.</summary>
+        public Tensor Project(Tensor x, int fromStage)
         {
             using var scope = NewDisposeScope();
-            return fc.call(Backbone.call(x)).MoveToOuterDisposeScope();
+            return fc.call(Backbone.Forward(x, fromStage)).MoveToOuterDisposeScope();
         }
     }
 }

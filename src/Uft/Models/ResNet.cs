@@ -74,15 +74,37 @@ public sealed class ResNet : Module<Tensor, Tensor>
                 init.kaiming_normal_(p, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
     }
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, 0);
+
+    /// <summary>The pooled features of <paramref name="x"/>, the input images (<paramref name="fromStage"/> 0), or their
+    /// feature map after the stem and the first <paramref name="fromStage"/> stages (<see cref="Stages"/>).</summary>
+    public Tensor Forward(Tensor x, int fromStage)
+    {
+        using var scope = NewDisposeScope();
+        var h = fromStage == 0 ? Stem(x) : x;
+        foreach (var layer in new[] { layer1, layer2, layer3, layer4 }.Skip(fromStage)) h = layer.call(h);
+        return functional.adaptive_avg_pool2d(h, 1).flatten(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The feature map of images <paramref name="x"/> after the stem and the first <paramref name="stages"/>
+    /// stages (1 to 4): what <see cref="Forward"/> continues from.</summary>
+    public Tensor Stages(Tensor x, int stages)
+    {
+        if (stages is < 1 or > 4) throw new ArgumentOutOfRangeException(nameof(stages), stages, "1 to 4");
+        using var scope = NewDisposeScope();
+        var h = Stem(x);
+        foreach (var layer in new[] { layer1, layer2, layer3, layer4 }.Take(stages)) h = layer.call(h);
+        return h.MoveToOuterDisposeScope();
+    }
+
+    // The input adapter, channels-last memory on the CPU, conv1, bn1, ReLU and the max pool.
+    Tensor Stem(Tensor x)
     {
         using var scope = NewDisposeScope();
         if (input_adapter is not null) x = input_adapter.call(x);
         if (ChannelsLast && x.device_type == DeviceType.CPU) x = ToChannelsLast(x);
         var h = bn1.call(conv1.call(x)).relu_();
-        h = functional.max_pool2d(h, 3, 2, 1);
-        h = layer4.call(layer3.call(layer2.call(layer1.call(h))));
-        return functional.adaptive_avg_pool2d(h, 1).flatten(1).MoveToOuterDisposeScope();
+        return functional.max_pool2d(h, 3, 2, 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>(N, C, H, W) with NHWC strides: the same tensor, the memory permuted; a copy unless it already is.</summary>

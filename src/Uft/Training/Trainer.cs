@@ -136,7 +136,9 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             if (budget is not null)
             {
                 bool planning = c.Epochs == 0;
-                c = budget.AfterEpoch(c, epoch + 1, stepSeconds, saving.Elapsed.TotalSeconds, measuredSeconds);
+                // New cached views every R epochs cost a build per R epochs: the plan counts that share with each epoch.
+                double refresh = s.Cache is { Refresh: > 0 } rc ? rc.BuildSeconds / rc.Refresh : 0;
+                c = budget.AfterEpoch(c, epoch + 1, stepSeconds, saving.Elapsed.TotalSeconds + refresh, measuredSeconds);
                 if (planning)
                 {
                     notice(budget.Plan!.Describe());
@@ -145,8 +147,9 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
                 }
             }
         }
-        if (s.Loader.Skipped.Count > 0)
-            notice($"{s.Loader.Skipped.Count} files could not be decoded and were replaced by others: first {s.Loader.Skipped[0].Path} ({s.Loader.Skipped[0].Reason})");
+        var skippedFiles = s.Cache?.Skipped ?? s.Loader.Skipped;
+        if (skippedFiles.Count > 0)
+            notice($"{skippedFiles.Count} files could not be decoded and were replaced by others: first {skippedFiles[0].Path} ({skippedFiles[0].Reason})");
         Run.SaveBackbone(s.Moco.QueryBackbone, s.Architecture);
         if (c.RecalibrateBn)
         {
@@ -171,12 +174,20 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         s.Optimizer.LearningRate = c.Schedule(s.Lr).At(epoch);
         TrainMode(s.Moco, c);
         var sums = partial ?? new PartialEpoch(0, 0, 0, 0, 0, 0, 0);
+        int batches = s.Loader.BatchesPerEpoch, start = (int)(step - (long)epoch * batches);
+        if (s.Cache is { } cache)
+        {
+            bool building = cache.Prepare(epoch, s.Moco.QueryBackbone, ct);
+            if (ct.IsCancellationRequested) return (sums, []);
+            if (building) notice($"view cache: built in {cache.BuildSeconds:F0} s");
+        }
+        s.Moco.ViewStage = s.Cache?.Stages ?? 0;
+        var epochBatches = s.Cache?.Epoch(epoch, s.Loader.Order(epoch), batches, start) ?? s.Loader.Epoch(epoch, CancellationToken.None, start);
         var clock = Stopwatch.StartNew();
         double lossSum = sums.LossSum, plainSum = sums.PlainLossSum, mixSum = sums.MixLossSum, last = 0;
-        int trained = sums.Trained, skipped = sums.Skipped, images = sums.Images, batches = s.Loader.BatchesPerEpoch;
+        int trained = sums.Trained, skipped = sums.Skipped, images = sums.Images;
         var stepSeconds = new List<double>();
-        int start = (int)(step - (long)epoch * batches);
-        foreach (var b in s.Loader.Epoch(epoch, CancellationToken.None, start))
+        foreach (var b in epochBatches)
         {
             using var disposeBatch = b;
             using var scope = NewDisposeScope();

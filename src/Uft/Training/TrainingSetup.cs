@@ -19,6 +19,8 @@ sealed class TrainingSetup : IDisposable
     public required MoCo Moco { get; init; }
     public required MomentumSgd Optimizer { get; init; }
     public required Loader Loader { get; init; }
+    /// <summary>The frozen stages' maps of each image's views (<c>--cached-views</c>), or null: fresh pixels every step.</summary>
+    public required ViewCache? Cache { get; init; }
     public required MixingOptions? Mixing { get; init; }
     public required IEpochMonitor Monitor { get; init; }
     public required Device Device { get; init; }
@@ -31,7 +33,11 @@ sealed class TrainingSetup : IDisposable
     public required string Architecture { get; init; }
     public required List<string> Notices { get; init; }
 
-    public void Dispose() => Moco.Dispose();
+    public void Dispose()
+    {
+        Cache?.Dispose();
+        Moco.Dispose();
+    }
 
     public static TrainingSetup Build(TrainConfig config, RunFolder run, bool resume, EpochMonitorFactory? monitorFactory, CancellationToken ct)
     {
@@ -83,9 +89,10 @@ sealed class TrainingSetup : IDisposable
         {
             moco.to(device); // before the optimizer: moving a module replaces its parameters
             moco.FreezeStages(config.FrozenStageCount); // before the optimizer too: it trains what takes gradients
+            var cache = config.CachedViews == 0 ? null : CacheFor(config, items, views[0], moco.QueryBackbone, batch, notices);
             return new TrainingSetup
             {
-                Moco = moco, Loader = loader, Device = device, Target = target, Replay = replay, Norm = norm, Lr = lr, Batch = batch,
+                Moco = moco, Loader = loader, Cache = cache, Device = device, Target = target, Replay = replay, Norm = norm, Lr = lr, Batch = batch,
                 Architecture = architecture, Notices = notices,
                 Optimizer = new MomentumSgd(moco.QueryParameters(), lr, config.Momentum, config.WeightDecay),
                 Mixing = config.Mixing == Training.Mixing.None ? null
@@ -99,6 +106,21 @@ sealed class TrainingSetup : IDisposable
             throw;
         }
     }
+
+    // The cache, once it is known to fit: at most half the memory the runtime may use, so training keeps room.
+    static ViewCache CacheFor(TrainConfig c, List<ImageItem> items, IViewTransform view, ResNet backbone, int batch, List<string> notices)
+    {
+        long bytes = ViewCache.BytesFor(items.Count, c.CachedViews, ViewCache.ElementsPerView(backbone, c.FrozenStageCount, c.ImageSize));
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        string size = Gigabytes(bytes), stages = c.FrozenStageCount == 1 ? "layer1" : $"layer1-{c.FrozenStageCount}";
+        if (bytes > available / 2)
+            throw UftException.Usage($"--cached-views {c.CachedViews}: {c.CachedViews} views of {items.Count} images at {c.ImageSize} px need {size} of memory, more than half of the {Gigabytes(available)} here; give fewer views or a smaller --image-size, or drop --cached-views");
+        notices.Add($"view cache: {c.CachedViews} views of each of the {items.Count} images through the stem and {stages}, kept as fp16 ({size}) and built before the first step; " +
+                    $"each step draws its query and key among them{(c.RefreshViews > 0 ? $", new views every {c.RefreshViews} epochs" : "")}");
+        return new ViewCache(items, view, c.CachedViews, c.FrozenStageCount, c.RefreshViews, c.Seed, batch, c.Workers);
+    }
+
+    static string Gigabytes(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F1} GB" : $"{bytes / (double)(1L << 20):F0} MB";
 
     static SourceReplay SampleReplay(TrainConfig config, Action<string> notice, CancellationToken ct)
     {

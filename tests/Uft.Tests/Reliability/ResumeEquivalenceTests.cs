@@ -19,10 +19,17 @@ public sealed class ResumeEquivalenceTests : IDisposable
         Name = name, OutputRoot = output, Target = target, Epochs = 4, ImageSize = 32, BatchSize = 8, Workers = 1, Seed = 3,
     };
 
-    // Runs to the end, cancelling once after global step `stopAfter` (0 = never); returns the run folder.
-    string Run(string name, int stopAfter)
+    // Finetuning the pretrained backbone with mixed queries on cached views of its frozen stages, new views every 2 epochs.
+    TrainConfig CachedConfig(string name) => TrainConfig.ApplyPreset(new TrainConfig(), "mix-only") with
     {
-        var config = Config(name);
+        Name = name, OutputRoot = output, Target = target, Epochs = 4, ImageSize = 32, BatchSize = 8, Workers = 1, Seed = 3,
+        CachedViews = 3, RefreshViews = 2,
+    };
+
+    // Runs to the end, cancelling once after global step `stopAfter` (0 = never); returns the run folder.
+    string Run(string name, int stopAfter, bool cached = false)
+    {
+        var config = cached ? CachedConfig(name) : Config(name);
         using var cts = new CancellationTokenSource();
         int steps = 0;
         var progress = new Progress(_ => { if (++steps == stopAfter) cts.Cancel(); });
@@ -50,6 +57,18 @@ public sealed class ResumeEquivalenceTests : IDisposable
         SmallRun.AssertSameRun(whole, Run("mid-epoch", 3));
         SmallRun.AssertSameRun(whole, Run("end-of-epoch", 4));
         Assert.Equal(4, SmallRun.Metrics(whole).Count);
+    }
+
+    [Fact]
+    public void ARunOnCachedViewsStoppedAndResumedEqualsUninterrupted()
+    {
+        string whole = Run("cached-whole", 0, cached: true);
+        // Step 3 is inside epoch 2, whose views the resumed process builds again; epoch 3 builds the next round.
+        SmallRun.AssertSameRun(whole, Run("cached-mid-epoch", 3, cached: true));
+        // And the cache changed what trained: the same run on fresh views ends elsewhere.
+        var fresh = CachedConfig("fresh") with { CachedViews = 0, RefreshViews = 0 };
+        new Trainer(fresh).Train();
+        Assert.NotEqual(SmallRun.Metrics(whole)[^1].Loss, SmallRun.Metrics(Path.Combine(output, "fresh"))[^1].Loss);
     }
 
     sealed class Progress(Action<TrainProgress> report) : IProgress<TrainProgress>
