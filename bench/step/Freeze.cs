@@ -22,13 +22,13 @@ using static TorchSharp.torch;
 /// </summary>
 static class Freeze
 {
-    public static void Run(int[] sizes, int bs, int steps, int threads, IReadOnlyList<ImageItem>? items, Func<int, double?> reference)
+    public static void Run(int[] sizes, int bs, int steps, int threads, IReadOnlyList<ImageItem>? items, Func<int, double?> reference, string? backbone = null, int queue = 4096)
     {
         Console.WriteLine($"freeze3 MoCo step (ResNet-18, stem + layer1-3 frozen, batch norm kept, CutMix), batch {bs}, {threads} threads, queue 4096; images/s");
         Console.WriteLine($"{"px",4} {"pixels",8} {"pytorch",8} {"uft/pt",7} {"cached",8} {"cached/pixels",14} {"frozen fwd",11} {"pixels+loader",14}");
         foreach (int px in sizes)
         {
-            using var moco = Model();
+            using var moco = Model(backbone, queue);
             var sgd = new MomentumSgd(moco.QueryParameters(), 0.015, 0.9, 1e-4);
             var mixing = new MixingOptions();
             void Step(Tensor q, Tensor k, long i)
@@ -77,9 +77,11 @@ static class Freeze
     }
 
     // As TrainingSetup builds a finetune: the query encoder trains layer4 and the head, batch norm in eval mode throughout.
-    static MoCo Model()
+    static MoCo Model(string? backbone, int queue)
     {
-        var moco = new MoCo(() => ResNet.ResNet18(), new MoCoOptions(QueueSize: 4096, ShuffleKeys: false));
+        // --backbone: pretrained weights and the trainer's MoCo options (key shuffle on), to compare with the trainer's rate.
+        var moco = new MoCo(() => backbone is null ? ResNet.ResNet18() : global::Uft.Pretrained.Backbones.Load(backbone, SplitBatchNorm.Factory(1)).Model,
+            new MoCoOptions(QueueSize: queue, ShuffleKeys: backbone is not null));
         moco.train();
         FrozenBatchNorm.Apply(moco);
         moco.FreezeStages(3);

@@ -43,7 +43,8 @@ if (opts.TryGetValue("freeze", out var freezeSizes))
 {
     string freezeRef = Path.Combine(AppContext.BaseDirectory, "../../../ref_freeze_step.py");
     Freeze.Run(freezeSizes.Split(',').Select(int.Parse).ToArray(), bs, int.Parse(opts["steps64"]), threads, items,
-        px => opts["ref"] == "none" ? null : Reference(freezeRef, px, false, int.Parse(opts["steps64"]), null));
+        px => opts["ref"] == "none" ? null : Reference(freezeRef, px, false, int.Parse(opts["steps64"]), null),
+        opts.GetValueOrDefault("backbone"), int.Parse(opts.GetValueOrDefault("queue", "4096")));
     return;
 }
 Console.WriteLine($"MoCo step, ResNet-18, batch {bs}, {threads} threads, queue 4096; images/s (query images)" +

@@ -100,15 +100,18 @@ public sealed class MoCo : Module
             throw new ArgumentException($"need {imQ.shape[0]} non-negative image ids, one per query", nameof(ids));
         mix?.Validated();
         using var scope = NewDisposeScope();
-        // Trained on the mixed term alone, the plain queries are never encoded: the step then costs about what a naive
-        // step does (one query forward and backward) instead of half as much again.
-        var q = mix is { MixedTermAlone: true } ? null : functional.normalize(encoder_q.Project(imQ, ViewStage), p: 2, dim: 1);
         Tensor k;
         using (no_grad())
         {
             MomentumUpdate();
             k = KeyFeatures(imK, rng);
         }
+        // The momentum update changes only the key encoder, so encoding the queries after the keys is builder.py's step;
+        // the mixing is drawn after the key shuffle, the order the step's random draws have always had.
+        using var mixed = mix is null ? null : mix.Kind == MixKind.CutMix ? CutMix.Mix(imQ, mix.Alpha, rng) : MixUp.Mix(imQ, mix.Alpha, rng);
+        // Trained on the mixed term alone, the plain queries are never encoded: the step then costs about what a naive
+        // step does (one query forward and backward) instead of half as much again.
+        var (q, qMix) = Queries(imQ, mixed?.Images, plain: mix is not { MixedTermAlone: true });
         // Keys are enqueued before the caller's backward, which still needs the negatives of this step.
         var negatives = queue.clone();
         var idsT = ids is null ? null : tensor(ids.Select(i => (long)i).ToArray(), device: queue_ids.device);
@@ -117,10 +120,8 @@ public sealed class MoCo : Module
         var plain = q is null ? null : InfoNce.Loss(q, k, negatives, T, exclude);
         var loss = plain;
         double mixLoss = double.NaN, lambda = double.NaN;
-        if (mix is not null)
+        if (mix is not null && mixed is not null && qMix is not null)
         {
-            using var mixed = mix.Kind == MixKind.CutMix ? CutMix.Mix(imQ, mix.Alpha, rng) : MixUp.Mix(imQ, mix.Alpha, rng);
-            var qMix = functional.normalize(encoder_q.Project(mixed.Images, ViewStage), p: 2, dim: 1);
             var partner = tensor(mixed.Partner, device: k.device);
             var kPartner = k.index_select(0, partner);
             // A mixed query holds two images: a key of either is no negative.
@@ -134,6 +135,20 @@ public sealed class MoCo : Module
         if (q is not null) using (no_grad()) positive = (q * k).sum(1).mean().@float().item<float>();
         Enqueue(k, idsT);
         return new MoCoStepResult(loss!.MoveToOuterDisposeScope(), plain is null ? double.NaN : plain.@float().item<float>(), mixLoss, positive, lambda);
+    }
+
+    // The plain and mixed queries' normalised features. Where batch norm keeps its statistics both batches go through the
+    // encoder as one (fewer, larger calls cost less on the CPU; each image's features are the same function of it); where
+    // batch norm trains, each batch is its own forward, so its statistics are its own, as builder.py's step has them.
+    (Tensor? Q, Tensor? QMix) Queries(Tensor imQ, Tensor? mixed, bool plain)
+    {
+        Tensor Encode(Tensor x) => functional.normalize(encoder_q.Project(x, ViewStage), p: 2, dim: 1);
+        if (mixed is null) return (Encode(imQ), null);
+        if (!plain) return (null, Encode(mixed));
+        if (encoder_q.modules().Any(m => m is BatchNorm or SplitBatchNorm && m.training)) return (Encode(imQ), Encode(mixed));
+        long n = imQ.shape[0];
+        var both = Encode(cat([imQ, mixed], 0));
+        return (both.narrow(0, 0, n), both.narrow(0, n, n));
     }
 
     /// <summary>θ_k ← m·θ_k + (1−m)·θ_q for every parameter, in place (buffers such as BN statistics are not averaged, as in MoCo).</summary>

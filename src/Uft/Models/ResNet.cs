@@ -81,7 +81,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public Tensor Forward(Tensor x, int fromStage)
     {
         using var scope = NewDisposeScope();
-        var h = fromStage == 0 ? Stem(x) : x;
+        var h = fromStage == 0 ? Stem(x) : ChannelsLast && x.device_type == DeviceType.CPU ? ToChannelsLast(x) : x;
         foreach (var layer in new[] { layer1, layer2, layer3, layer4 }.Skip(fromStage)) h = layer.call(h);
         return functional.adaptive_avg_pool2d(h, 1).flatten(1).MoveToOuterDisposeScope();
     }

@@ -163,6 +163,35 @@ public class MoCoTests
     }
 
     [Fact]
+    public void WithKeptStatisticsQueriesAndMixedQueriesEncodedTogetherGiveTheLossOfEncodingThemApart()
+    {
+        // Batch norm in eval mode (the finetuning default) makes each image's features independent of its batch, so the
+        // step encodes both query batches in one call; the loss must be the one of encoding them one by one.
+        manual_seed(0);
+        using var moco = Tiny(queue: 6);
+        moco.train();
+        FrozenBatchNorm.Apply(moco);
+        using var imQ = randn(4, 3, 32, 32);
+        using var imK = randn(4, 3, 32, 32);
+        using var negatives = moco.Queue.clone();
+        using var r = moco.Step(imQ, imK, new Random(7), new MixingOptions());
+
+        using var scope = NewDisposeScope();
+        var draws = new Random(7);
+        RandomDraws.Permutation(4, draws); // the key shuffle's draw, which comes first
+        using var mixed = CutMix.Mix(imQ, 1.0, draws);
+        // The key encoder still equals the query encoder: the momentum update of the step averaged two equal copies.
+        var q = moco.QueryFeatures(imQ, projected: true);
+        var k = moco.QueryFeatures(imK, projected: true);
+        var qMix = moco.QueryFeatures(mixed.Images, projected: true);
+        var kPartner = k.index_select(0, tensor(mixed.Partner));
+        double expected = InfoNce.Loss(q, k, negatives, 0.2).item<float>()
+            + MixedQueryLoss.Loss(qMix, k, kPartner, negatives, 0.2, mixed.Lambda).item<float>();
+        Assert.Equal(mixed.Lambda, r.Lambda, 12);
+        Assert.Equal(expected, r.Loss.item<float>(), 1e-4);
+    }
+
+    [Fact]
     public void ThePlainWeightScalesThePlainTermAndNothingElse()
     {
         // w = 0.3 gives 0.3 * plain + mixed with both terms as they were, so the weight is a loss weight and not, say, a
