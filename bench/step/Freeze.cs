@@ -31,14 +31,7 @@ static class Freeze
             using var moco = Model(backbone, queue);
             var sgd = new MomentumSgd(moco.QueryParameters(), 0.015, 0.9, 1e-4);
             var mixing = new MixingOptions();
-            void Step(Tensor q, Tensor k, long i)
-            {
-                using var scope = NewDisposeScope();
-                sgd.ZeroGrad();
-                using var r = moco.Step(q, k, RandomDraws.ForStep(0, i), mixing);
-                r.Loss.backward();
-                sgd.Step();
-            }
+            void Step(Tensor q, Tensor k, long i) => TrainStep(moco, sgd, mixing, q, k, i);
             double Timed(Action<long> step)
             {
                 for (int i = 0; i < 3; i++) step(i);
@@ -59,21 +52,38 @@ static class Freeze
             double? loaderFed = null;
             if (items is not null)
             {
-                var aug = new MoCoV2Augmentation(px, InputNorm.ImageNet);
-                var loader = new Loader(items, [aug, aug], new LoaderOptions(bs, Seed: px));
-                var watch = new Stopwatch();
-                int b = 0;
-                foreach (var batch in loader.Epoch(0))
-                {
-                    using (batch) Step(batch.Views[0], batch.Views[1], b);
-                    if (b == 2) watch.Start();
-                    if (++b >= steps + 3) break;
-                }
-                loaderFed = bs * steps / watch.Elapsed.TotalSeconds;
+                loaderFed = LoaderFed(items, px, bs, steps, (q, k, i) => Step(q, k, i));
             }
             double? pt = reference(px);
             Console.WriteLine($"{px,4} {pixels,8:F1} {F(pt),8} {F(pt is double p ? pixels / p : null, "F2"),7} {cached,8:F1} {cached / pixels,14:F2} {frozen,11:F1} {F(loaderFed),14}");
         }
+    }
+
+    /// <summary>Images/s of <paramref name="step"/> fed by UFT's loader (two MoCo v2 views at <paramref name="px"/>, the
+    /// automatic worker count), as the trainer runs it; 3 warm-up batches while the loader fills its prefetch queue.</summary>
+    public static double LoaderFed(IReadOnlyList<ImageItem> items, int px, int bs, int steps, Action<Tensor, Tensor, long> step)
+    {
+        var aug = new MoCoV2Augmentation(px, InputNorm.ImageNet);
+        var loader = new Loader(items, [aug, aug], new LoaderOptions(bs, Seed: px));
+        var watch = new Stopwatch();
+        int b = 0;
+        foreach (var batch in loader.Epoch(0))
+        {
+            using (batch) step(batch.Views[0], batch.Views[1], b);
+            if (b == 2) watch.Start();
+            if (++b >= steps + 3) break;
+        }
+        return bs * steps / watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>One training step as the trainer takes it: zero the gradients, the MoCo step, backward, SGD.</summary>
+    public static void TrainStep(MoCo moco, MomentumSgd sgd, MixingOptions? mixing, Tensor q, Tensor k, long i)
+    {
+        using var scope = NewDisposeScope();
+        sgd.ZeroGrad();
+        using var r = moco.Step(q, k, RandomDraws.ForStep(0, i), mixing);
+        r.Loss.backward();
+        sgd.Step();
     }
 
     // As TrainingSetup builds a finetune: the query encoder trains layer4 and the head, batch norm in eval mode throughout.

@@ -77,14 +77,7 @@ double Uft(int res, bool mix, int steps, bool e2e)
     if (dtype != ScalarType.Float32) moco.to(dtype);
     var sgd = new MomentumSgd(moco.QueryParameters(), 0.015, 0.9, 1e-4);
     MixingOptions? mixing = mix ? new MixingOptions() : null;
-    void Step(Tensor q, Tensor k, long i)
-    {
-        using var scope = NewDisposeScope();
-        sgd.ZeroGrad();
-        using var r = moco.Step(q, k, RandomDraws.ForStep(0, i), mixing);
-        r.Loss.backward();
-        sgd.Step();
-    }
+    void Step(Tensor q, Tensor k, long i) => Freeze.TrainStep(moco, sgd, mixing, q, k, i);
     if (!e2e)
     {
         using var xq = randn(bs, 3, res, res, dtype);
@@ -95,18 +88,7 @@ double Uft(int res, bool mix, int steps, bool e2e)
         return bs * steps / sw.Elapsed.TotalSeconds;
     }
     // As the trainer runs: automatic worker count, the loader's batches straight into the step.
-    var aug = new MoCoV2Augmentation(res, InputNorm.ImageNet);
-    var loader = new Loader(items!, [aug, aug], new LoaderOptions(bs, Seed: res));
-    var watch = new Stopwatch();
-    int b = 0;
-    // 3 warm-up batches as on the step-only side: the loader fills its prefetch queue meanwhile.
-    foreach (var batch in loader.Epoch(0))
-    {
-        using (batch) Step(batch.Views[0], batch.Views[1], b);
-        if (b == 2) watch.Start();
-        if (++b >= steps + 3) break;
-    }
-    return bs * steps / watch.Elapsed.TotalSeconds;
+    return Freeze.LoaderFed(items!, res, bs, steps, Step);
 }
 
 double? Reference(string script, int res, bool mix, int steps, string? data)
