@@ -93,6 +93,8 @@ public sealed record ComparisonConfig
         if (TrainConfig.FreezeStagesError(FreezeStages) is { } freezeError) throw UftException.Usage(freezeError);
         if (TrainConfig.CropScaleError(CropScale) is { } cropError) throw UftException.Usage(cropError);
         if (EvalSize != 0 && EvalSize < 16) throw UftException.Usage($"--eval-size {EvalSize}: give at least 16, or 0 for the training size only");
+        // Every setting a finetuning arm trains with is checked here, before any arm is evaluated or anything is written.
+        foreach (var arm in Arms.Where(a => MethodPreset.Find(a) is not null)) TrainFor(arm).Validate();
         Eval.Validate();
         return this;
     }

@@ -97,5 +97,15 @@ public class CliUsageTests
     }
 
     [Fact]
+    public void CompareRefusesAnArmsTrainingSettingsBeforeEvaluatingAnything()
+    {
+        // The finetuning arms' settings are checked before the backbone as shipped is evaluated, not when their turn comes.
+        string output = Paths.TempDir();
+        AssertUsage(Cli.Run("compare", "--train", Train, "--test", Test, "--arms", "none,naive", "--cached-views", "4", "--freeze-stages", "0", "--output", output),
+            "--cached-views: keeps the frozen stages' output, but this run freezes none; give --freeze-stages 1 to 3 or drop --cached-views");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(output));
+    }
+
+    [Fact]
     public void ReportOfAMissingFolder() => AssertUsage(Cli.Run("report", "/no/such/run"), "/no/such/run: folder not found");
 }
