@@ -19,6 +19,8 @@ public sealed class ResNet : Module<Tensor, Tensor>
     readonly Conv2d conv1;
     readonly Module<Tensor, Tensor> bn1;
     readonly Sequential layer1, layer2, layer3, layer4;
+    // The four stages in order, for running the network from or up to a stage.
+    readonly Sequential[] layers;
     readonly Module<Tensor, Tensor>? input_adapter;
 
     public int FeatureDim { get; }
@@ -67,6 +69,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
         layer2 = Stage(128, blocks[1], 2);
         layer3 = Stage(256, blocks[2], 2);
         layer4 = Stage(512, blocks[3], 2);
+        layers = [layer1, layer2, layer3, layer4];
         FeatureDim = 512 * expansion;
         RegisterComponents();
         foreach (var (pname, p) in named_parameters())
@@ -82,7 +85,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = fromStage == 0 ? Stem(x) : ChannelsLast && x.device_type == DeviceType.CPU ? ToChannelsLast(x) : x;
-        foreach (var layer in new[] { layer1, layer2, layer3, layer4 }.Skip(fromStage)) h = layer.call(h);
+        foreach (var layer in layers.Skip(fromStage)) h = layer.call(h);
         return functional.adaptive_avg_pool2d(h, 1).flatten(1).MoveToOuterDisposeScope();
     }
 
@@ -93,7 +96,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
         if (stages is < 1 or > 4) throw new ArgumentOutOfRangeException(nameof(stages), stages, "1 to 4");
         using var scope = NewDisposeScope();
         var h = Stem(x);
-        foreach (var layer in new[] { layer1, layer2, layer3, layer4 }.Take(stages)) h = layer.call(h);
+        foreach (var layer in layers.Take(stages)) h = layer.call(h);
         return h.MoveToOuterDisposeScope();
     }
 

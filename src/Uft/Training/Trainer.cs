@@ -181,7 +181,6 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
             if (ct.IsCancellationRequested) return (sums, []);
             if (building) notice($"view cache: built in {cache.BuildSeconds:F0} s");
         }
-        s.Moco.ViewStage = s.Cache?.Stages ?? 0;
         var epochBatches = s.Cache?.Epoch(epoch, s.Loader.Order(epoch), batches, start) ?? s.Loader.Epoch(epoch, CancellationToken.None, start);
         var clock = Stopwatch.StartNew();
         double lossSum = sums.LossSum, plainSum = sums.PlainLossSum, mixSum = sums.MixLossSum, last = 0;

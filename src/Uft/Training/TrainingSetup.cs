@@ -90,6 +90,7 @@ sealed class TrainingSetup : IDisposable
             moco.to(device); // before the optimizer: moving a module replaces its parameters
             moco.FreezeStages(config.FrozenStageCount); // before the optimizer too: it trains what takes gradients
             var cache = config.CachedViews == 0 ? null : CacheFor(config, items, views[0], moco.QueryBackbone, batch, notices);
+            moco.ViewStage = cache?.Stages ?? 0; // the steps are given the cache's maps, not images
             return new TrainingSetup
             {
                 Moco = moco, Loader = loader, Cache = cache, Device = device, Target = target, Replay = replay, Norm = norm, Lr = lr, Batch = batch,

@@ -44,12 +44,15 @@ public sealed class ViewCache : IDisposable
     /// <paramref name="elements"/> values (fp16).</summary>
     public static long BytesFor(int images, int views, long elements) => 2L * images * views * elements;
 
-    /// <summary>Values in one view's map at <paramref name="stages"/> for <paramref name="size"/>-px views: one forward of a blank image.</summary>
-    public static long ElementsPerView(ResNet backbone, int stages, int size)
+    /// <summary>Values in one view's map at <paramref name="stages"/> for <paramref name="size"/>-px views.</summary>
+    public static long ElementsPerView(ResNet backbone, int stages, int size) => MapShape(backbone, stages, size).Aggregate(1L, (a, d) => a * d);
+
+    // One view's map as the cache keeps it, (h, w, C): one forward of a blank image.
+    static long[] MapShape(ResNet backbone, int stages, int size)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        return backbone.Stages(zeros(1, 3, size, size), stages).numel();
+        return backbone.Stages(zeros(1, 3, size, size), stages).permute(0, 2, 3, 1).shape[1..];
     }
 
     /// <summary>Makes sure the cache holds the views of <paramref name="epoch"/>'s round, building them with the frozen
@@ -68,9 +71,7 @@ public sealed class ViewCache : IDisposable
         var loader = new Loader(items, Enumerable.Repeat(view, Views).ToArray(),
             new LoaderOptions(batchSize, Seed: Loader.Seed(seed, wanted, -3, 0), Shuffle: false, DropLast: false, Workers: workers));
         int n = items.Count;
-        long[] shape;
-        using (no_grad()) using (var blank = zeros(1, 3, view.Size, view.Size)) using (var m = backbone.Stages(blank, Stages)) shape = m.permute(0, 2, 3, 1).shape;
-        maps = zeros([(long)Views * n, .. shape.Skip(1)], ScalarType.Float16);
+        maps = zeros([(long)Views * n, .. MapShape(backbone, Stages, view.Size)], ScalarType.Float16);
         try
         {
             using var _ = no_grad();
