@@ -11,6 +11,7 @@
 #   bench/study/run.sh --recheck [T:SEED ...]  the 15-minute freeze3 pairs as one uft compare each, paired evaluation (issue 37)
 #   bench/study/run.sh --size [CELL ...]  issue 39: training size and crop scale for use at 224 px, one uft compare a cell
 #   bench/study/run.sh --pair B.json A.json ...  paired changes A - B between two cells' evaluations (same evaluation seed)
+#   bench/study/run.sh --size-summary  the size and cached-views cells and their pairs -> docs/study.md
 #   bench/study/run.sh --labelfree     issue 41: label-free measures of the cells' backbones at 224 px beside the labelled changes
 #   bench/study/run.sh --recluster     cells evaluated before K-means was averaged over 5 seeds: clustering measured again
 #   python3 bench/study/replay_minutes.py   the earlier --minutes design's checks replayed on the cells' timings (design history)
@@ -286,27 +287,14 @@ fi
 
 if [[ ${1:-} == --pair ]]; then
   # Paired changes between evaluations of two cells' backbones on the same evaluation seed and data (e.g. UFT on cached
-  # views against UFT on pixels): bench/study/run.sh --pair B.json A.json [...] prints A - B for each A, in points, with
-  # half the 95% interval of the paired difference (the first draws both made, as uft compare pairs them).
-  shift
-  python3 - "$@" <<'PY'
-import json, math, sys
-from statistics import mean, stdev
-T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26, 10: 2.23, 15: 2.13, 20: 2.09, 30: 2.04, 60: 2.00}
-def t95(df): return next((v for k, v in sorted(T95.items()) if df <= k), 1.96)
-base = json.load(open(sys.argv[1]))["metrics"]
-for path in sys.argv[2:]:
-    m = json.load(open(path))["metrics"]
-    cells = []
-    for key, label in (("retrieval_top5", "retrieval"), ("clustering_bcubed_precision", "BCubed P"), ("probe_1_mean_class", "1-shot")):
-        a, b = m[key]["values"], base[key]["values"]
-        n = min(len(a), len(b)) if m[key]["draws"] != "query" else len(a)
-        d = [100 * (x - y) for x, y in zip(a[:n], b[:n])]
-        half = t95(n - 1) * stdev(d) / math.sqrt(n)
-        cells.append(f"{label} {mean(d):+.1f} (±{half:.1f})")
-    print(f"{path}: " + ", ".join(cells))
-PY
-  exit 0
+  # views against UFT on pixels): bench/study/run.sh --pair B.json A.json [...] prints A - B for each A.
+  shift; exec python3 bench/study/paired.py pair "$@"
+fi
+
+if [[ ${1:-} == --size-summary ]]; then
+  # Issues 39 and 40: every size cell (and the 15-minute recheck cells, the pixel recipe at 112 px) with its arms' paired
+  # changes, then the pairs of cells that differ in one thing (cached views, crop scale, training size) -> docs/study.md.
+  exec python3 bench/study/paired.py size-summary "$results" docs/study.md
 fi
 
 if [[ ${1:-} == --labelfree ]]; then
