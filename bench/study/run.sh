@@ -261,7 +261,7 @@ if [[ ${1:-} == --size ]]; then
   for cell in "${cells[@]}"; do
     IFS=: read -r t px crop budget seed views <<<"$cell"
     tag=${crop//./}; tag=${tag//,/-}
-    viewflag=()
+    viewflag=(--cached-views 0)   # a cell without views is the pixel recipe, whatever the default
     if [[ -n $views ]]; then
       viewflag=(--cached-views "${views%%/*}"); tag+=-v${views%%/*}
       [[ $views == */* ]] && { viewflag+=(--refresh-views "${views#*/}"); tag+=r${views#*/}; }

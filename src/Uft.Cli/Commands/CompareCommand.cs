@@ -40,8 +40,8 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         public int Epochs { get; init; } = 100;
         [CommandOption("--minutes <M>")] [Description("Training budget of each finetuned arm in minutes: its first epoch measures what an epoch costs and the arm takes the epochs that end nearest the budget (default: off, --epochs decides).")]
         public double? Minutes { get; init; }
-        [CommandOption("--image-size <PX>")] [Description("Training and evaluation resolution in pixels (default 112).")]
-        public int ImageSize { get; init; } = 112;
+        [CommandOption("--image-size <PX>")] [Description("Training and evaluation resolution in pixels (default: --eval-size, the size the backbone is used at; gains made at a smaller size did not hold there, docs/findings.md).")]
+        public int? ImageSize { get; init; }
         [CommandOption("--crop-scale <MIN,MAX>")] [Description(CropScaleOption.Help)]
         public string? CropScale { get; init; }
         [CommandOption("--eval-size <PX>")] [Description("Also evaluate every arm at this size when it differs from --image-size; 0: training size only (default 224, what ImageNet backbones are made for).")]
@@ -68,8 +68,8 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         public int KShotTrials { get; init; } = 3;
         [CommandOption("--bn <MODE>")] [Description(BnMode.Help)]
         public string? Bn { get; init; }
-        [CommandOption("--cached-views <V>")] [Description("Finetuning arms keep V views of each image as the frozen stages' maps, computed once (default 0: fresh views every step; see uft finetune --help).")]
-        public int CachedViews { get; init; }
+        [CommandOption("--cached-views <V>")] [Description("Finetuning arms keep V views of each image as the frozen stages' maps, computed once (default 8 where stages are frozen and they fit in memory; 0: fresh views every step; see uft finetune --help).")]
+        public int? CachedViews { get; init; }
         [CommandOption("--refresh-views <R>")] [Description("With --cached-views: new views every R epochs (default 0: never).")]
         public int RefreshViews { get; init; }
         [CommandOption("--freeze-stages <N>")] [Description("Finetuning arms keep the stem and the first N residual stages (0-3) as pretrained (default 3: only layer4 and the head train; 0: everything, as in the paper).")]
@@ -96,7 +96,7 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
             Name = s.Name, OutputRoot = s.Output, Backbone = s.Backbone, Train = s.Train, Test = s.Test, Source = s.Source, SourceEval = s.SourceEval,
             ReplayFraction = s.ReplayFraction, ReplayCount = s.ReplayCount, Mixing = mixing,
             Arms = s.Arms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Epochs = s.Epochs, Minutes = s.Minutes, ImageSize = s.ImageSize, CropScale = CropScaleOption.Parse(s.CropScale), EvalSize = s.EvalSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Parse(s.Bn), FreezeStages = s.FreezeStages, CachedViews = s.CachedViews, RefreshViews = s.RefreshViews,
+            Epochs = s.Epochs, Minutes = s.Minutes, ImageSize = s.ImageSize ?? ComparisonConfig.UseSize(s.EvalSize), CropScale = CropScaleOption.Parse(s.CropScale), EvalSize = s.EvalSize, BatchSize = s.BatchSize, Lr = s.Lr, Seed = s.Seed, FreezeBn = BnMode.Parse(s.Bn), FreezeStages = s.FreezeStages, CachedViews = s.CachedViews, RefreshViews = s.RefreshViews,
             Eval = new EvalOptions
             {
                 ProbeShots = shots, ProbeTrials = s.Trials, ClusteringSeeds = s.KMeansSeeds, TSnePoints = s.TSnePoints, LinearProbe = false, Seed = s.EvalSeed,

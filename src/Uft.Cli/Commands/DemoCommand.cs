@@ -19,10 +19,10 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
         public string? Data { get; init; }
         [CommandOption("--output <DIR>")] [Description("Where the demo folder goes (default runs).")]
         public string Output { get; init; } = "runs";
-        [CommandOption("--epochs <N>")] [Description("Finetuning epochs per arm (default 12).")]
-        public int Epochs { get; init; } = 12;
-        [CommandOption("--image-size <PX>")] [Description("Training and evaluation resolution (default 112).")]
-        public int ImageSize { get; init; } = 112;
+        [CommandOption("--epochs <N>")] [Description("Finetuning epochs per arm (default 8).")]
+        public int Epochs { get; init; } = 8;
+        [CommandOption("--image-size <PX>")] [Description("Training and evaluation resolution (default: --eval-size, the size the backbone is used at).")]
+        public int? ImageSize { get; init; }
         [CommandOption("--eval-size <PX>")] [Description("Also evaluate every arm at this size when it differs from --image-size; 0: training size only (default 224).")]
         public int EvalSize { get; init; } = 224;
         [CommandOption("--batch-size <N>")] [Description("Finetuning batch size (default 32).")]
@@ -45,7 +45,7 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
             Source = Path.Combine(data, "source"),
             ReplayFraction = 1.0,
             Arms = [Arms.None, "naive", "uft"],
-            ImageSize = settings.ImageSize,
+            ImageSize = settings.ImageSize ?? ComparisonConfig.UseSize(settings.EvalSize),
             EvalSize = settings.EvalSize,
             Epochs = settings.Epochs,
             BatchSize = settings.BatchSize,
@@ -63,10 +63,8 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
                 if (entry is DirectoryInfo dir) dir.Delete(recursive: true); else entry.Delete();
         }
         AnsiConsole.MarkupLine($"[bold]UFT demo[/]: {Markup.Escape(config.Backbone)} on {Markup.Escape(config.Train)} (unlabeled for finetuning), replaying {Markup.Escape(config.Source!)}");
-        AnsiConsole.MarkupLine($"arms: as shipped, naive finetuning, UFT (replay + CutMix) · {config.ImageSize} px · {config.Epochs} epochs · batch {config.BatchSize} · " +
-                               (config.FreezeBn == false ? "train-mode batch norm · " : "pretrained batch-norm statistics kept · ") +
-                               $"evaluation: top-5 retrieval, K-means BCubed precision, kNN, K-shot linear probe (K = {string.Join(", ", config.Eval.ProbeShots)}), every arm on the same draws" +
-                               (config.EvalSize is > 0 && config.EvalSize != config.ImageSize ? $", at {config.ImageSize} and {config.EvalSize} px" : ""));
+        AnsiConsole.MarkupLine(Markup.Escape("arms: as shipped, naive finetuning, UFT (replay + CutMix) · " +
+                               $"evaluation: top-5 retrieval, K-means BCubed precision, kNN, K-shot linear probe (K = {string.Join(", ", config.Eval.ProbeShots)}), every arm on the same draws"));
         var clock = Stopwatch.StartNew();
         using var interrupt = new Interrupt(cancellationToken);
         var results = RunWithProgress(config, interrupt.Token);

@@ -25,7 +25,7 @@ class TrainSettings : CommandSettings
     public double? Minutes { get; init; }
     [CommandOption("--batch-size <N>")] [Description("Images per step (default 256).")]
     public int? BatchSize { get; init; }
-    [CommandOption("--image-size <PX>")] [Description("Training resolution in pixels (default 224).")]
+    [CommandOption("--image-size <PX>")] [Description("Training resolution in pixels (default 224, the size ImageNet backbones are used at: gains made at a smaller size did not hold there, docs/findings.md).")]
     public int? ImageSize { get; init; }
     [CommandOption("--crop-scale <MIN,MAX>")] [Description(CropScaleOption.Help)]
     public string? CropScale { get; init; }
@@ -69,7 +69,7 @@ class TrainSettings : CommandSettings
     public string? Device { get; init; }
     [CommandOption("--keep-same-image-negatives [on|off]")] [Description("Keep a query's own older keys among its negatives as before they were masked (default off: masked out, as MoCo's loss defines).")]
     public FlagValue<string>? KeepSameImageNegatives { get; init; }
-    [CommandOption("--cached-views <V>")] [Description("Keep V augmented views of each image as the frozen stages' feature maps, computed once; each step draws its query and key among them, so the frozen stages stop costing three passes a step (default 0: fresh views every step, the paper's recipe; docs/training.md).")]
+    [CommandOption("--cached-views <V>")] [Description("Keep V augmented views of each image as the frozen stages' feature maps, computed once; each step draws its query and key among them, so the frozen stages stop costing three passes a step (default 8 where stages are frozen and the views fit in half the memory, else fresh views; 0: fresh views every step, the paper's recipe; docs/training.md).")]
     public int? CachedViews { get; init; }
     [CommandOption("--refresh-views <R>")] [Description("With --cached-views: draw new views every R epochs (default 0: never).")]
     public int? RefreshViews { get; init; }

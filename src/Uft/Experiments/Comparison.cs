@@ -50,12 +50,18 @@ public sealed record ComparisonConfig
     public double ReplayFraction { get; init; } = 0.1;
     public int? ReplayCount { get; init; }
     public string[] Arms { get; init; } = [Experiments.Arms.None, "naive", "uft"];
-    public int ImageSize { get; init; } = 112;
+    /// <summary>The training size. Default: the size the backbone is used at (<see cref="UseSize"/>), since gains made at a
+    /// smaller size did not hold there (docs/findings.md, "At the size the backbone is used at").</summary>
+    public int ImageSize { get; init; } = 224;
     /// <summary>The finetuning arms' crop scale (<see cref="TrainConfig.CropScale"/>; null: MoCo v2's).</summary>
     public double[]? CropScale { get; init; }
     /// <summary>Every arm is also evaluated at this size when it differs from <see cref="ImageSize"/> (224: what
     /// ImageNet backbones are made for; a finetune at a small size may help only at that size). 0: training size only.</summary>
     public int EvalSize { get; init; } = 224;
+
+    /// <summary>The training size a comparison takes when none is given: <paramref name="evalSize"/>, the size its arms
+    /// are judged at, or 224 (ImageNet's) where it evaluates at the training size only.</summary>
+    public static int UseSize(int evalSize) => evalSize > 0 ? evalSize : 224;
     public int Epochs { get; init; } = 100;
     /// <summary>Training budget of each finetuned arm in minutes (<see cref="TrainConfig.Minutes"/>); null: <see cref="Epochs"/>.</summary>
     public double? Minutes { get; init; }
@@ -70,8 +76,9 @@ public sealed record ComparisonConfig
     /// <summary>Stages the finetuning arms keep as pretrained (<see cref="TrainConfig.FreezeStages"/>; null: the default);
     /// scratch trains everything.</summary>
     public int? FreezeStages { get; init; }
-    /// <summary>The finetuning arms' cached views (<see cref="TrainConfig.CachedViews"/>; 0: fresh views every step).</summary>
-    public int CachedViews { get; init; }
+    /// <summary>The finetuning arms' cached views (<see cref="TrainConfig.CachedViews"/>; 0: fresh views every step;
+    /// null: the default).</summary>
+    public int? CachedViews { get; init; }
     /// <summary>The finetuning arms' <see cref="TrainConfig.RefreshViews"/>.</summary>
     public int RefreshViews { get; init; }
     public EvalOptions Eval { get; init; } = new();
@@ -99,6 +106,9 @@ public sealed record ComparisonConfig
         return this;
     }
 
+    /// <summary>How many times an arm of a given length measures the kNN monitor.</summary>
+    public const int MonitorPoints = 2;
+
     /// <summary>The training configuration of one finetuning arm.</summary>
     public TrainConfig TrainFor(string arm)
     {
@@ -108,7 +118,11 @@ public sealed record ComparisonConfig
             Name = arm, OutputRoot = Folder, Target = Train, Backbone = Backbone, Source = Source, ReplayFraction = ReplayFraction,
             ReplayCount = ReplayCount, Epochs = Epochs, BatchSize = BatchSize, ImageSize = ImageSize, CropScale = CropScale, Lr = Lr, Seed = Seed,
             // Only the last checkpoint is kept: the arm's epochs may be chosen by its budget.
-            Workers = Workers, Mixing = Mixing, CheckpointEvery = int.MaxValue, MonitorTrain = Train, MonitorTest = Test, MonitorEvery = 0,
+            // The kNN monitor about twice an arm (halfway and at the end) rather than the four times of `uft finetune`: at 224 px
+            // each measure encodes the train and test images (2.4 minutes on caltech101, a fifth of the demo's 10 minutes
+            // when four), and every arm is evaluated in full after it anyway. A budget chooses its own (MonitorEvery 0).
+            Workers = Workers, Mixing = Mixing, CheckpointEvery = int.MaxValue, MonitorTrain = Train, MonitorTest = Test,
+            MonitorEvery = Minutes is null ? TrainConfig.MonitorEveryFor(Epochs, MonitorPoints) : 0,
         } with { Backbone = arm == "scratch" ? TrainConfig.DefaultScratchBackbone : Backbone, FreezeBn = arm == "scratch" ? null : FreezeBn,
             FreezeStages = arm == "scratch" ? null : FreezeStages, CachedViews = arm == "scratch" ? 0 : CachedViews,
             RefreshViews = arm == "scratch" ? 0 : RefreshViews }, arm);
@@ -127,6 +141,20 @@ public sealed record ComparisonProgress(string Arm, string Stage, int Done, int 
 /// is evaluated, and one report.html compares them.</summary>
 public static partial class Comparison
 {
+    /// <summary>How the finetuning arms train and where they are judged, for the line before they start: the training
+    /// size and why, the length, the batch, batch norm and the views.</summary>
+    public static string Plan(ComparisonConfig c)
+    {
+        string size = c.EvalSize is > 0 && c.EvalSize != c.ImageSize
+            ? $"trained at {c.ImageSize} px, evaluated at {c.ImageSize} and {c.EvalSize} px"
+            : $"trained and evaluated at {c.ImageSize} px" + (c.ImageSize == ComparisonConfig.UseSize(c.EvalSize) ? ", the size the backbone is used at (gains made at smaller sizes did not hold there: docs/findings.md)" : "");
+        string length = c.Minutes is { } m ? $"{m:G4} min an arm" : $"{c.Epochs} epochs";
+        int views = c.CachedViews ?? (c.FreezeStages == 0 ? 0 : TrainConfig.DefaultCachedViews);
+        string viewText = views == 0 ? "fresh views every step"
+            : $"{views} cached views an image" + (c.CachedViews is null ? " where they fit (--cached-views 0: fresh every step)" : "");
+        return $"{size} · {length} · batch {c.BatchSize} · {(c.FreezeBn == false ? "train-mode batch norm" : "pretrained batch-norm statistics kept")} · {viewText}";
+    }
+
     public static IReadOnlyList<ArmResult> Run(ComparisonConfig config, IProgress<ComparisonProgress>? progress = null,
         Action<string>? notice = null, CancellationToken ct = default)
     {
@@ -144,6 +172,7 @@ public static partial class Comparison
         var source = sourcePath is null ? null : EvalSuite.OpenSource(sourcePath, ct).Items;
         if (source is { Count: > 0 } && source.All(i => i.Label >= 0) && config.Eval.SourceClustering && EvalSuite.ForgettingProblem(source) is { } problem)
             notice($"forgetting not measured on {sourcePath}: {problem} (--source-eval)");
+        if (config.Arms.Any(a => MethodPreset.Find(a) is not null)) notice(Plan(config));
         int? evalSize = config.EvalSize is > 0 && config.EvalSize != config.ImageSize ? config.EvalSize : null;
         var results = new List<ArmResult>();
         foreach (var arm in config.Arms)

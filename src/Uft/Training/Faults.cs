@@ -15,6 +15,8 @@ namespace Uft.Training;
 /// <item><c>io-error-checkpoint</c>: the checkpoint write fails with an IOException after the tensors are written to the
 /// temporary file (a full disk).</item>
 /// <item><c>nan-loss@N</c>: the loss of global step N (0-based) becomes NaN.</item>
+/// <item><c>memory=BYTES</c>: the memory the runtime may use is taken to be BYTES (a small machine, for the view cache's
+/// check of what fits).</item>
 /// <item><c>gc-stress=MS</c>: from the moment this assembly loads, a thread forces a full collection and waits for the
 /// finalizers every MS milliseconds (<see cref="GcStress"/>), for the library and the CLI alike.</item>
 /// </list>
@@ -51,6 +53,9 @@ public static class Faults
     {
         if (Active.ContainsKey("io-error-" + point)) throw new IOException($"No space left on device (injected by UFT_FAULT=io-error-{point})");
     }
+
+    /// <summary>The memory the runtime may use: <paramref name="actual"/>, or BYTES when <c>memory=BYTES</c> is set.</summary>
+    public static long Memory(long actual) => Active.TryGetValue("memory", out var bytes) ? long.Parse(bytes) : actual;
 
     /// <summary>True when <c>&lt;name&gt;@&lt;step&gt;</c> is set.</summary>
     public static bool At(string name, long step) => Active.ContainsKey($"{name}@{step}");

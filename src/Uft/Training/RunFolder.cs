@@ -79,16 +79,19 @@ public sealed class RunFolder(string path)
         }
     }
 
-    /// <summary>Writes config.json: at the start, and again when --minutes re-plans the epochs, so a resume keeps them.</summary>
     /// <summary>The settings a resumed run keeps: its config.json, placed in this folder under <paramref name="outputRoot"/>
     /// and <paramref name="name"/> (it may have been moved or copied since it started). The one resume path of
     /// <c>uft finetune --resume</c> and <c>uft compare</c>'s interrupted arms.</summary>
     public TrainConfig ConfigForResume(string outputRoot, string name)
     {
         if (!File.Exists(ConfigFile)) throw UftException.Usage($"{Path}: no run to resume (config.json missing); check --name and --output");
-        return TrainConfig.Load(ConfigFile) with { OutputRoot = outputRoot, Name = name };
+        var saved = TrainConfig.Load(ConfigFile) with { OutputRoot = outputRoot, Name = name };
+        // A run records the views it caches; one whose config.json names none began before the view cache existed, on
+        // fresh views, and goes on so rather than take today's default.
+        return saved.CachedViews is null ? saved with { CachedViews = 0 } : saved;
     }
 
+    /// <summary>Writes config.json: at the start, and again when --minutes re-plans the epochs, so a resume keeps them.</summary>
     public void SaveConfig(TrainConfig config) => AtomicFile.WriteAllText(ConfigFile, config.ToJson());
 
     public void AppendMetrics(EpochMetrics m) => AtomicFile.Append(MetricsFile, JsonSerializer.Serialize(m, Json) + "\n");

@@ -68,7 +68,8 @@ public sealed class Trainer(TrainConfig config, IProgress<TrainProgress>? progre
         double before = budgetStartUtc is { } started ? Math.Max(0, (DateTime.UtcNow - started).TotalSeconds) : 0;
         var clock = Stopwatch.StartNew();
         using var s = TrainingSetup.Build(given, Run, resume, monitorFactory, ct);
-        var c = given;
+        // The views cached are written out as well (the default gives way to fresh views where the cache would not fit).
+        var c = given with { CachedViews = s.Cache?.Views ?? 0, RefreshViews = s.Cache?.Refresh ?? 0 };
         // A run with a budget and no length yet plans it after its first epoch; a resumed one keeps what config.json says.
         var budget = c.Epochs == 0
             ? new BudgetController(c.Minutes ?? throw new InvalidOperationException("a run of 0 epochs without --minutes"),

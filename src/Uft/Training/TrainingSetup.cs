@@ -89,7 +89,7 @@ sealed class TrainingSetup : IDisposable
         {
             moco.to(device); // before the optimizer: moving a module replaces its parameters
             moco.FreezeStages(config.FrozenStageCount); // before the optimizer too: it trains what takes gradients
-            var cache = config.CachedViews == 0 ? null : CacheFor(config, items, views[0], moco.QueryBackbone, batch, notices);
+            var cache = config.CachedViewCount == 0 ? null : CacheFor(config, items, views[0], moco.QueryBackbone, batch, notices);
             moco.ViewStage = cache?.Stages ?? 0; // the steps are given the cache's maps, not images
             return new TrainingSetup
             {
@@ -108,20 +108,29 @@ sealed class TrainingSetup : IDisposable
         }
     }
 
-    // The cache, once it is known to fit: at most half the memory the runtime may use, so training keeps room.
-    static ViewCache CacheFor(TrainConfig c, List<ImageItem> items, IViewTransform view, ResNet backbone, int batch, List<string> notices)
+    // The cache, once it is known to fit: at most half the memory the runtime may use, so training keeps room. One asked
+    // for that does not fit is refused; the default one gives way to fresh views (null), with a notice.
+    static ViewCache? CacheFor(TrainConfig c, List<ImageItem> items, IViewTransform view, ResNet backbone, int batch, List<string> notices)
     {
-        long bytes = ViewCache.BytesFor(items.Count, c.CachedViews, ViewCache.ElementsPerView(backbone, c.FrozenStageCount, c.ImageSize));
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        int views = c.CachedViewCount;
+        long bytes = ViewCache.BytesFor(items.Count, views, ViewCache.ElementsPerView(backbone, c.FrozenStageCount, c.ImageSize));
+        long available = Faults.Memory(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
         string size = Gigabytes(bytes), stages = c.FrozenStageCount == 1 ? "layer1" : $"layer1-{c.FrozenStageCount}";
+        string tooLarge = $"{views} views of {items.Count} images at {c.ImageSize} px need {size} of memory, more than half of the {Gigabytes(available)} here";
+        if (bytes > available / 2 && c.CachedViews is null)
+        {
+            notices.Add($"view cache: {tooLarge}; every step takes fresh views instead (slower epochs; --cached-views 2 to {views - 1} caches fewer)");
+            return null;
+        }
         if (bytes > available / 2)
-            throw UftException.Usage($"--cached-views {c.CachedViews}: {c.CachedViews} views of {items.Count} images at {c.ImageSize} px need {size} of memory, more than half of the {Gigabytes(available)} here; give fewer views or a smaller --image-size, or drop --cached-views");
-        notices.Add($"view cache: {c.CachedViews} views of each of the {items.Count} images through the stem and {stages}, kept as fp16 ({size}) and built before the first step; " +
-                    $"each step draws its query and key among them{(c.RefreshViews > 0 ? $", new views every {c.RefreshViews} epochs" : "")}");
-        return new ViewCache(items, view, c.CachedViews, c.FrozenStageCount, c.RefreshViews, c.Seed, batch, c.Workers);
+            throw UftException.Usage($"--cached-views {views}: {tooLarge}; give fewer views or a smaller --image-size, or --cached-views 0");
+        notices.Add($"view cache: {views} views of each of the {items.Count} images through the stem and {stages}, kept as fp16 ({size}) and built before the first step; " +
+                    $"each step draws its query and key among them{(c.RefreshViews > 0 ? $", new views every {c.RefreshViews} epochs" : "")} (--cached-views 0: fresh views every step, the paper's recipe)");
+        return new ViewCache(items, view, views, c.FrozenStageCount, c.RefreshViews, c.Seed, batch, c.Workers);
     }
 
-    static string Gigabytes(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F1} GB" : $"{bytes / (double)(1L << 20):F0} MB";
+    static string Gigabytes(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F1} GB"
+        : bytes >= 1L << 20 ? $"{bytes / (double)(1L << 20):F0} MB" : $"{bytes / 1024.0:F0} KB";
 
     static SourceReplay SampleReplay(TrainConfig config, Action<string> notice, CancellationToken ct)
     {

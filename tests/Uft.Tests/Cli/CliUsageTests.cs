@@ -73,7 +73,7 @@ public class CliUsageTests
     [InlineData("--scale-blur maybe", "--scale-blur maybe: give on or off (alone it means on)")]
     [InlineData("--preset naive --cached-views 1", "--cached-views 1: give 2 or more views an image (a query and a key), or 0 for fresh views every step")]
     [InlineData("--preset naive --cached-views 4 --freeze-stages 0", "--cached-views: keeps the frozen stages' output, but this run freezes none; give --freeze-stages 1 to 3 or drop --cached-views")]
-    [InlineData("--preset naive --refresh-views 2", "--refresh-views 2: must be 0 (never) or more, and needs --cached-views")]
+    [InlineData("--preset naive --cached-views 0 --refresh-views 2", "--refresh-views 2: must be 0 (never) or more, and needs cached views (frozen stages, --cached-views not 0)")]
     [InlineData("--bn frozen", "--bn frozen: choose keep (the pretrained statistics) or train (train-mode batch norm, as in the paper)")]
     public void ContradictoryTrainingOptions(string options, string expected)
     {
