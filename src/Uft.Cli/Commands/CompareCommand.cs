@@ -44,7 +44,7 @@ sealed class CompareCommand : Command<CompareCommand.Settings>
         public int? ImageSize { get; init; }
         [CommandOption("--crop-scale <MIN,MAX>")] [Description(CropScaleOption.Help)]
         public string? CropScale { get; init; }
-        [CommandOption("--eval-size <PX>")] [Description("Also evaluate every arm at this size when it differs from --image-size; 0: training size only (default 224, what ImageNet backbones are made for).")]
+        [CommandOption("--eval-size <PX>")] [Description("The size the backbone will be used at: the arms train at it unless --image-size says otherwise, and are evaluated at it (and at --image-size when that differs); 0: the training size only (default 224, what ImageNet backbones are made for).")]
         public int EvalSize { get; init; } = 224;
         [CommandOption("--fixmatch-steps <N>")] [Description("Also run FixMatch (Semi-K, K from --shots) for N steps per trial on every arm (default: off).")]
         public int? FixMatchSteps { get; init; }

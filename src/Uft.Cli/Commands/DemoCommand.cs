@@ -23,7 +23,7 @@ sealed class DemoCommand : Command<DemoCommand.Settings>
         public int Epochs { get; init; } = 8;
         [CommandOption("--image-size <PX>")] [Description("Training and evaluation resolution (default: --eval-size, the size the backbone is used at).")]
         public int? ImageSize { get; init; }
-        [CommandOption("--eval-size <PX>")] [Description("Also evaluate every arm at this size when it differs from --image-size; 0: training size only (default 224).")]
+        [CommandOption("--eval-size <PX>")] [Description("The size the backbone will be used at: the arms train at it unless --image-size says otherwise, and are evaluated at it (and at --image-size when that differs); 0: the training size only (default 224, what ImageNet backbones are made for).")]
         public int EvalSize { get; init; } = 224;
         [CommandOption("--batch-size <N>")] [Description("Finetuning batch size (default 32).")]
         public int BatchSize { get; init; } = 32;
