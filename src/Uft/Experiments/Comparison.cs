@@ -149,7 +149,8 @@ public static partial class Comparison
             ? $"trained at {c.ImageSize} px, evaluated at {c.ImageSize} and {c.EvalSize} px"
             : $"trained and evaluated at {c.ImageSize} px" + (c.ImageSize == ComparisonConfig.UseSize(c.EvalSize) ? ", the size the backbone is used at (gains made at smaller sizes did not hold there: docs/findings.md)" : "");
         string length = c.Minutes is { } m ? $"{m:G4} min an arm" : $"{c.Epochs} epochs";
-        int views = c.CachedViews ?? (c.FreezeStages == 0 ? 0 : TrainConfig.DefaultCachedViews);
+        // The views as the finetuning arms resolve them (scratch, from random weights, freezes nothing and caches nothing).
+        int views = c.Arms.Where(a => MethodPreset.Find(a) is { RandomInit: false }).Select(a => c.TrainFor(a).CachedViewCount).FirstOrDefault();
         string viewText = views == 0 ? "fresh views every step"
             : $"{views} cached views an image" + (c.CachedViews is null ? " where they fit (--cached-views 0: fresh every step)" : "");
         return $"{size} · {length} · batch {c.BatchSize} · {(c.FreezeBn == false ? "train-mode batch norm" : "pretrained batch-norm statistics kept")} · {viewText}";

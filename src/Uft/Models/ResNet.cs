@@ -84,7 +84,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public Tensor Forward(Tensor x, int fromStage)
     {
         using var scope = NewDisposeScope();
-        var h = fromStage == 0 ? Stem(x) : ChannelsLast && x.device_type == DeviceType.CPU ? ToChannelsLast(x) : x;
+        var h = fromStage == 0 ? Stem(x) : InLayout(x);
         foreach (var layer in layers.Skip(fromStage)) h = layer.call(h);
         return functional.adaptive_avg_pool2d(h, 1).flatten(1).MoveToOuterDisposeScope();
     }
@@ -105,10 +105,13 @@ public sealed class ResNet : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         if (input_adapter is not null) x = input_adapter.call(x);
-        if (ChannelsLast && x.device_type == DeviceType.CPU) x = ToChannelsLast(x);
+        x = InLayout(x);
         var h = bn1.call(conv1.call(x)).relu_();
         return functional.max_pool2d(h, 3, 2, 1).MoveToOuterDisposeScope();
     }
+
+    // x in the memory layout this network runs in (ChannelsLast on the CPU).
+    Tensor InLayout(Tensor x) => ChannelsLast && x.device_type == DeviceType.CPU ? ToChannelsLast(x) : x;
 
     /// <summary>(N, C, H, W) with NHWC strides: the same tensor, the memory permuted; a copy unless it already is.</summary>
     public static Tensor ToChannelsLast(Tensor x)

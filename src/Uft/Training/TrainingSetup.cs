@@ -117,13 +117,13 @@ sealed class TrainingSetup : IDisposable
         long available = Faults.Memory(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
         string size = Gigabytes(bytes), stages = c.FrozenStageCount == 1 ? "layer1" : $"layer1-{c.FrozenStageCount}";
         string tooLarge = $"{views} views of {items.Count} images at {c.ImageSize} px need {size} of memory, more than half of the {Gigabytes(available)} here";
-        if (bytes > available / 2 && c.CachedViews is null)
+        if (bytes > available / 2)
         {
+            if (c.CachedViews is not null)
+                throw UftException.Usage($"--cached-views {views}: {tooLarge}; give fewer views or a smaller --image-size, or --cached-views 0");
             notices.Add($"view cache: {tooLarge}; every step takes fresh views instead (slower epochs; --cached-views 2 to {views - 1} caches fewer)");
             return null;
         }
-        if (bytes > available / 2)
-            throw UftException.Usage($"--cached-views {views}: {tooLarge}; give fewer views or a smaller --image-size, or --cached-views 0");
         notices.Add($"view cache: {views} views of each of the {items.Count} images through the stem and {stages}, kept as fp16 ({size}) and built before the first step; " +
                     $"each step draws its query and key among them{(c.RefreshViews > 0 ? $", new views every {c.RefreshViews} epochs" : "")} (--cached-views 0: fresh views every step, the paper's recipe)");
         return new ViewCache(items, view, views, c.FrozenStageCount, c.RefreshViews, c.Seed, batch, c.Workers);
