@@ -138,8 +138,9 @@ public sealed record TrainConfig
     public int? CachedViews { get; init; }
 
     /// <summary>The cached views of a run that freezes stages and asks for none: the epochs at 224 px cost 2.4 times less
-    /// (ucmerced, UFT), and at equal epochs the cells so far were level with fresh views (docs/study.md). Where the cache
-    /// would not fit, the run takes fresh views instead and says so.</summary>
+    /// (ucmerced, UFT). Provisional: at equal epochs naive was level with fresh views or above, UFT 0.8-1.3 points below
+    /// on the 1-shot probe on ucmerced, and the equal-minutes test at 224 px is still to run (docs/study.md). Where the
+    /// cache would not fit, the run takes fresh views instead and says so.</summary>
     public const int DefaultCachedViews = 8;
 
     /// <summary>The views this run caches: <see cref="CachedViews"/>, or by default <see cref="DefaultCachedViews"/> where
